@@ -1,0 +1,93 @@
+"""``casestudy`` command line: thin calls into the modules.
+
+Imports happen inside each command so that ``casestudy report`` with nothing to
+rebuild answers in well under a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+
+from casestudy.errors import CaseStudyError
+
+
+def _validate(args: argparse.Namespace) -> int:
+    from casestudy import data
+
+    problems = data.validate()
+    for p in problems:
+        print(p, file=sys.stderr)
+    if problems:
+        print(f"validate: {len(problems)} problem(s) in data/raw/", file=sys.stderr)
+        return 1
+    print(f"validate: every file in data/raw/ matches the manifest "
+          f"({len(data.read_manifest()['resources'])} resources)")
+    return 0
+
+
+def _rehash(args: argparse.Namespace) -> int:
+    from casestudy import data
+
+    changed = data.rehash(args.names or None)
+    print("rehash: " + (", ".join(changed) if changed else "nothing changed"))
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from casestudy import report
+
+    result = report.build(force=args.force, include_code=args.code, jobs=args.jobs,
+                          only=args.only)
+    return 0 if result.ok else 1
+
+
+def _strip(args: argparse.Namespace) -> int:
+    from casestudy import report
+
+    changed = report.strip_notebooks(args.paths or None)
+    print("strip: " + (", ".join(str(p) for p in changed) if changed else "all clean"))
+    return 0
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Namespace], int]]]:
+    parser = argparse.ArgumentParser(prog="casestudy", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    handlers: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+    sub.add_parser("validate", help="check every file in data/raw/ against the manifest")
+    handlers["validate"] = _validate
+
+    p = sub.add_parser("rehash", help="record the sha256 of hand-curated files after an edit")
+    p.add_argument("names", nargs="*", help="resource names (default: all)")
+    handlers["rehash"] = _rehash
+
+    p = sub.add_parser("report", help="execute notebooks and render HTML reports")
+    p.add_argument("--force", action="store_true", help="rebuild even if up to date")
+    p.add_argument("--code", action="store_true", help="show code cells in the HTML")
+    p.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel")
+    p.add_argument("--only", default=None, help="build only notebooks whose name contains this")
+    handlers["report"] = _report
+
+    p = sub.add_parser("strip", help="remove outputs from notebooks before committing")
+    p.add_argument("paths", nargs="*", help="notebooks (default: notebooks/*.ipynb)")
+    handlers["strip"] = _strip
+
+    return parser, handlers
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser, handlers = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return handlers[args.command](args)
+    except CaseStudyError as exc:
+        print(f"casestudy {args.command}: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

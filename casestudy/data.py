@@ -1,0 +1,374 @@
+"""The data contract: paths, the manifest, validation, atomic writes and loaders.
+
+``data/raw/`` holds curated, cited, read-only inputs; ``data/raw/datapackage.json`` (a
+Frictionless Data Package) is the manifest: for each file its schema, licence, source ids
+and sha256. Loaders validate a file against the manifest before returning it, so an
+analysis never runs on a table that breaks its contract.
+
+>>> from casestudy import data
+>>> facts = data.load_casebase()
+>>> list(facts.columns[:3])
+['fact_id', 'case', 'tier']
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from casestudy import cases
+from casestudy.errors import DataValidationError, Problem
+
+MANIFEST = "datapackage.json"
+SOURCES = "sources.csv"
+#: Separator when one row cites several sources ("E2;E5").
+SOURCE_SEP = ";"
+
+
+# --------------------------------------------------------------------------- paths
+
+def project_root() -> Path:
+    """The project folder: ``$CASESTUDY_ROOT`` or the checkout this package lives in."""
+    env = os.environ.get("CASESTUDY_ROOT")
+    return Path(env).resolve() if env else Path(__file__).resolve().parent.parent
+
+
+def raw_dir() -> Path:
+    return Path(os.environ.get("CASESTUDY_RAW_DIR") or project_root() / "data" / "raw")
+
+
+def processed_dir() -> Path:
+    return project_root() / "data" / "processed"
+
+
+def figures_dir() -> Path:
+    """Where figures go; the report builder points it elsewhere for tests."""
+    return Path(os.environ.get("CASESTUDY_FIGURES_DIR") or project_root() / "figures")
+
+
+def record_dependency(kind: str, path: Path) -> None:
+    """Tell the report builder that the running notebook read (``R``) or wrote (``W``) a file.
+
+    The builder sets ``$CASESTUDY_DEPS_FILE`` for each kernel; outside a build this is a no-op.
+    """
+    deps = os.environ.get("CASESTUDY_DEPS_FILE")
+    if deps:
+        with open(deps, "a", encoding="utf-8") as fh:
+            fh.write(f"{kind} {Path(path).resolve()}\n")
+
+
+# --------------------------------------------------------------------------- atomic writes
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """Yield a temporary path beside ``path``; rename it over ``path`` only on success.
+
+    A crash or an exception leaves the old file untouched and no temporary file behind.
+
+    >>> import tempfile, pathlib
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "x.txt"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("done")
+    >>> target.read_text()
+    'done'
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    tmp_path = Path(tmp)
+    try:
+        yield tmp_path
+        os.chmod(tmp_path, 0o644)
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)
+
+
+def atomic_write(path: str | os.PathLike[str], content: bytes | str) -> Path:
+    """Write ``content`` to ``path`` atomically (temporary file, then rename)."""
+    with atomic_path(path) as tmp:
+        if isinstance(content, str):
+            tmp.write_bytes(content.encode("utf-8"))
+        else:
+            tmp.write_bytes(content)
+    return Path(path)
+
+
+def write_processed(df: pd.DataFrame, name: str) -> Path:
+    """Write a derived table to ``data/processed/NAME.csv`` atomically and return its path."""
+    target = processed_dir() / f"{name}.csv"
+    atomic_write(target, df.to_csv(index=False, lineterminator="\n"))
+    record_dependency("W", target)
+    return target
+
+
+# --------------------------------------------------------------------------- manifest
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(raw: Path | None = None) -> dict[str, Any]:
+    raw = raw or raw_dir()
+    path = raw / MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataValidationError(
+            Problem(str(path), "manifest", "the manifest is missing")
+        ) from None
+    except json.JSONDecodeError as exc:
+        raise DataValidationError(
+            Problem(str(path), "manifest", f"not valid JSON: {exc.msg}", row=exc.lineno)
+        ) from None
+
+
+def write_manifest(manifest: dict[str, Any], raw: Path | None = None) -> Path:
+    """Write the manifest (only the extract recipes and ``casestudy rehash`` do this)."""
+    raw = raw or raw_dir()
+    text = json.dumps(manifest, indent=2, ensure_ascii=False) + "\n"
+    return atomic_write(raw / MANIFEST, text)
+
+
+def resource(name: str, manifest: dict[str, Any]) -> dict[str, Any]:
+    for res in manifest.get("resources", []):
+        if res.get("name") == name:
+            return res
+    known = ", ".join(r.get("name", "?") for r in manifest.get("resources", []))
+    raise DataValidationError(
+        Problem(MANIFEST, "manifest", f"no resource named {name!r}; the manifest has: {known}")
+    )
+
+
+def rehash(names: list[str] | None = None, raw: Path | None = None) -> list[str]:
+    """Record the current sha256 of hand-curated files after a deliberate edit.
+
+    Files written by extract recipes are refused: rerun the recipe instead.
+    """
+    raw = raw or raw_dir()
+    manifest = read_manifest(raw)
+    changed = []
+    for res in manifest["resources"]:
+        if names and res["name"] not in names:
+            continue
+        digest = sha256_file(raw / res["path"])
+        if digest == res.get("sha256"):
+            continue
+        if res.get("recipe"):
+            raise DataValidationError(Problem(
+                res["path"], "sha256",
+                f"written by recipe {res['recipe']['name']!r}: rerun "
+                f"`casestudy extract {res['recipe']['name']}` instead of rehashing",
+            ))
+        res["sha256"] = digest
+        changed.append(res["name"])
+    if changed:
+        write_manifest(manifest, raw)
+    return changed
+
+
+# --------------------------------------------------------------------------- validation
+
+def _decode_problem(path: Path, label: str) -> Problem | None:
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        return Problem(label, "encoding",
+                       f"byte 0x{data[exc.start]:02x} at offset {exc.start} is not UTF-8; "
+                       "save the file as UTF-8", row=line)
+    if data.startswith(b"\xef\xbb\xbf"):
+        return Problem(label, "encoding", "the file starts with a byte-order mark; "
+                       "save it as UTF-8 without BOM", row=1)
+    return None
+
+
+def _header_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Problem]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        header = fh.readline().rstrip("\r\n").split(",")
+    expected = [f["name"] for f in schema["fields"]]
+    problems = [Problem(label, "missing-column", f"expected column '{c}' is missing",
+                        row=1, column=c) for c in expected if c not in header]
+    problems += [Problem(label, "extra-column", f"column '{c}' is not in the schema "
+                         f"(expected {', '.join(expected)})", row=1, column=c)
+                 for c in header if c not in expected]
+    if not problems and header != expected:
+        problems.append(Problem(label, "column-order",
+                                f"columns must be in the order {', '.join(expected)}", row=1))
+    return problems
+
+
+_RULES = {"type-error": "type", "constraint-error": "constraint", "primary-key": "primary-key",
+          "unique-error": "unique", "blank-row": "blank-row", "extra-cell": "extra-cell",
+          "missing-cell": "missing-cell", "foreign-key": "foreign-key"}
+
+
+def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Problem]:
+    from frictionless import Resource, Schema  # slow import; only when a file needs checking
+
+    res = Resource(path=str(path), schema=Schema.from_descriptor(schema),
+                   format="csv", encoding="utf-8")
+    report = res.validate(limit_errors=1000)
+    out = []
+    for etype, row, field, note in report.flatten(["type", "rowNumber", "fieldName", "note"]):
+        out.append(Problem(label, _RULES.get(etype, etype), note or etype, row=row, column=field))
+    return out
+
+
+def _source_problems(path: Path, label: str, schema: dict[str, Any],
+                     known: set[str]) -> list[Problem]:
+    cols = [f["name"] for f in schema["fields"] if f["name"].endswith("source_id")]
+    if not cols:
+        return []
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=cols)
+    out = []
+    for col in cols:
+        for i, cell in enumerate(frame[col], start=2):
+            for sid in filter(None, (s.strip() for s in cell.split(SOURCE_SEP))):
+                if sid not in known:
+                    out.append(Problem(label, "source-id", f"source id {sid!r} is not in "
+                                       f"{SOURCES}", row=i, column=col))
+    return out
+
+
+def _validated_stamp(res: dict[str, Any], digest: str, sources_digest: str) -> Path:
+    key = hashlib.sha256(json.dumps([res["schema"], digest, sources_digest],
+                                    sort_keys=True).encode()).hexdigest()[:24]
+    return processed_dir() / ".validated" / f"{res['name']}-{key}"
+
+
+def validate_resource(res: dict[str, Any], raw: Path | None = None, *,
+                      known_sources: set[str] | None = None,
+                      check_hash: bool = True) -> list[Problem]:
+    """Every problem of one manifest resource: encoding, sha256, header, types, keys, sources."""
+    raw = raw or raw_dir()
+    path = raw / res["path"]
+    label = f"data/raw/{res['path']}"
+    if not path.is_file():
+        return [Problem(label, "missing-file", "listed in the manifest but not found")]
+    bad = _decode_problem(path, label)
+    if bad:
+        return [bad]
+    problems = []
+    digest = sha256_file(path)
+    if check_hash and digest != res.get("sha256"):
+        how = (f"rerun `casestudy extract {res['recipe']['name']}`" if res.get("recipe")
+               else "if the edit is deliberate, run `casestudy rehash`")
+        problems.append(Problem(label, "sha256", f"sha256 is {digest[:12]}…, the manifest "
+                                f"records {str(res.get('sha256'))[:12]}…; the file changed "
+                                f"since it was recorded ({how})"))
+    header = _header_problems(path, label, res["schema"])
+    if header:
+        return problems + header
+    problems += _schema_problems(path, label, res["schema"])
+    if known_sources is not None:
+        problems += _source_problems(path, label, res["schema"], known_sources)
+    return problems
+
+
+def _known_sources(raw: Path) -> set[str]:
+    path = raw / SOURCES
+    if not path.is_file() or _decode_problem(path, SOURCES):
+        return set()
+    return set(pd.read_csv(path, dtype=str, keep_default_na=False)["source_id"])
+
+
+def validate(raw: Path | None = None) -> list[Problem]:
+    """Check every file in ``data/raw/`` against its schema and the manifest.
+
+    Returns the problems found (an empty list when all is well).
+    """
+    raw = raw or raw_dir()
+    manifest = read_manifest(raw)
+    known = _known_sources(raw)
+    problems: list[Problem] = []
+    listed = {res["path"] for res in manifest.get("resources", [])}
+    for path in sorted(raw.rglob("*")):
+        rel = path.relative_to(raw).as_posix()
+        if path.is_file() and rel != MANIFEST and rel not in listed and not rel.endswith(".md"):
+            problems.append(Problem(f"data/raw/{rel}", "unlisted",
+                                    "file is not in the manifest (datapackage.json)"))
+    for res in manifest.get("resources", []):
+        for sid in res.get("source_ids", []):
+            if sid not in known:
+                problems.append(Problem(MANIFEST, "source-id", f"resource {res['name']!r} "
+                                        f"cites {sid!r}, which is not in {SOURCES}"))
+        problems += validate_resource(res, raw, known_sources=known)
+    return problems
+
+
+# --------------------------------------------------------------------------- loading
+
+_DTYPES = {"integer": "Int64", "year": "Int64", "number": "float64", "boolean": "boolean"}
+
+
+def _coerce(frame: pd.DataFrame, schema: dict[str, Any]) -> pd.DataFrame:
+    for field in schema["fields"]:
+        name, ftype = field["name"], field.get("type", "string")
+        if name == "case":
+            frame[name] = cases.categorical(frame[name].where(frame[name] != "", None))
+        elif ftype in _DTYPES:
+            frame[name] = pd.to_numeric(frame[name].replace("", None)).astype(_DTYPES[ftype])
+        elif ftype == "date":
+            frame[name] = pd.to_datetime(frame[name].replace("", None), format="%Y-%m-%d")
+        else:
+            frame[name] = frame[name].astype("string").replace("", pd.NA)
+    return frame
+
+
+def load(name: str, raw: Path | None = None) -> pd.DataFrame:
+    """Validate a manifest resource and return it as a typed, tidy DataFrame.
+
+    Column dtypes follow the schema: ``case`` is an ordered categorical in registry
+    order, strings are ``string``, integers ``Int64``, numbers ``float64``, dates
+    ``datetime64``. Empty cells are missing values.
+    """
+    raw = raw or raw_dir()
+    manifest = read_manifest(raw)
+    res = resource(name, manifest)
+    path = raw / res["path"]
+    sources_path = raw / SOURCES
+    digest = sha256_file(path) if path.is_file() else ""
+    sources_digest = sha256_file(sources_path) if sources_path.is_file() else ""
+    stamp = _validated_stamp(res, digest, sources_digest)
+    if not stamp.exists():
+        problems = validate_resource(res, raw, known_sources=_known_sources(raw))
+        if problems:
+            raise DataValidationError(problems)
+        # A stamp per (schema, content, sources) lets later loads skip re-validation.
+        atomic_write(stamp, digest)
+    elif digest != res.get("sha256"):
+        raise DataValidationError(validate_resource(res, raw))
+    record_dependency("R", path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    return _coerce(frame, res["schema"])
+
+
+def load_sources(raw: Path | None = None) -> pd.DataFrame:
+    """The citation table: one row per source id (see ``casestudy.sources``)."""
+    return load("sources", raw)
+
+
+def load_casebase(raw: Path | None = None) -> pd.DataFrame:
+    """Facts about each case, one per row.
+
+    Columns: ``fact_id``, ``case`` (ordered categorical), ``tier``, ``dimension``,
+    ``attribute``, ``value``, ``date`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``, or missing),
+    ``event`` (short label of a dated fact), ``source_id`` (one or more ids, ``;``-separated),
+    ``confidence`` (V, S or U), ``sheet_code`` (the fact sheet's own code, e.g. ``V/S``).
+    """
+    return load("casebase", raw)

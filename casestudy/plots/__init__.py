@@ -1,0 +1,16 @@
+"""The house style: registry colours, source footers, deterministic figure files.
+
+Every plotting function takes ``data=`` plus column names, accepts ``ax=``, and returns
+the matplotlib Axes (or Figure for small multiples) it drew on, as seaborn does.
+"""
+
+from casestudy.plots._style import (
+    case_palette,
+    new_axes,
+    savefig,
+    source_footer,
+    use_style,
+)
+from casestudy.plots.timeline import timeline
+
+__all__ = ["case_palette", "new_axes", "savefig", "source_footer", "timeline", "use_style"]

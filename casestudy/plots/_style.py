@@ -1,0 +1,84 @@
+"""Style, colours, footers and file output shared by every figure."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import matplotlib as mpl
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from casestudy import cases, data
+
+_RC = {
+    "figure.dpi": 100,
+    "savefig.dpi": 150,
+    "font.family": "DejaVu Sans",
+    "font.size": 9,
+    "axes.titlesize": 10,
+    "axes.titleweight": "bold",
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.grid": True,
+    "grid.alpha": 0.3,
+    "legend.frameon": False,
+    # Fixed ids and no timestamps make SVG output byte-identical between builds.
+    "svg.hashsalt": "casestudy",
+    "svg.fonttype": "path",
+}
+
+
+def use_style() -> None:
+    """Apply the house style to matplotlib (idempotent)."""
+    mpl.rcParams.update(_RC)
+
+
+def case_palette(keys: Iterable[str] | None = None) -> dict[str, str]:
+    """Registry colours keyed by case code or state ISO3 (for seaborn's ``palette=``)."""
+    return cases.palette(keys)
+
+
+def new_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (7, 4)) -> Axes:
+    """Return ``ax`` or a fresh Axes in the house style."""
+    if ax is not None:
+        return ax
+    use_style()
+    _, ax = plt.subplots(figsize=figsize, layout="constrained")
+    return ax
+
+
+def source_footer(target: Figure | Axes, source_ids: Iterable[str], *,
+                  note: str | None = None) -> str:
+    """Write "Sources: …" under the figure, built from source ids; returns the text.
+
+    Unknown ids raise, so a figure can never cite a source the project does not list.
+    """
+    from casestudy import sources
+
+    fig = target.figure if isinstance(target, Axes) else target
+    text = "Sources: " + sources.short(source_ids)
+    if note:
+        text = f"{note}  {text}"
+    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7, color="#444444",
+             wrap=True)
+    return text
+
+
+def savefig(fig: Figure, name: str, *, directory: Path | None = None) -> list[Path]:
+    """Save ``fig`` as ``NAME.png`` and ``NAME.svg`` in ``figures/``, atomically.
+
+    Metadata that changes between runs (dates, random ids) is switched off, so the same
+    figure gives the same bytes every build.
+    """
+    use_style()
+    directory = directory or data.figures_dir()
+    out = []
+    for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        target = directory / f"{name}.{ext}"
+        with data.atomic_path(target) as tmp:
+            fig.savefig(tmp, format=ext, metadata=meta, bbox_inches="tight")
+        data.record_dependency("W", target)
+        out.append(target)
+    return out
