@@ -43,6 +43,23 @@ def _report(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _extract(args: argparse.Namespace) -> int:
+    from casestudy import extract
+
+    if args.list or not args.name:
+        for name, recipe in extract.recipes().items():
+            print(f"{name:24} v{recipe.version:6} -> data/raw/{recipe.output}  "
+                  f"(reads {', '.join(recipe.inputs)})")
+        return 0
+    if not args.inputs:
+        print("casestudy extract: give the official file(s) or their folder with --from",
+              file=sys.stderr)
+        return 2
+    target = extract.run(args.name, args.inputs)
+    print(f"extract: {args.name} -> {target.relative_to(target.parents[2])}")
+    return 0
+
+
 def _strip(args: argparse.Namespace) -> int:
     from casestudy import report
 
@@ -69,6 +86,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     p.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel")
     p.add_argument("--only", default=None, help="build only notebooks whose name contains this")
     handlers["report"] = _report
+
+    p = sub.add_parser("extract", help="run an extract recipe: official file(s) -> data/raw/")
+    p.add_argument("name", nargs="?", help="recipe name (omit to list the recipes)")
+    p.add_argument("--from", dest="inputs", nargs="+", metavar="PATH",
+                   help="the official file(s), or the folder that holds them")
+    p.add_argument("--list", action="store_true", help="list the recipes")
+    handlers["extract"] = _extract
 
     p = sub.add_parser("strip", help="remove outputs from notebooks before committing")
     p.add_argument("paths", nargs="*", help="notebooks (default: notebooks/*.ipynb)")

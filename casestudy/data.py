@@ -113,6 +113,10 @@ def write_processed(df: pd.DataFrame, name: str) -> Path:
 
 # --------------------------------------------------------------------------- manifest
 
+def sha256_bytes(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()
+
+
 def sha256_file(path: str | os.PathLike[str]) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -165,7 +169,8 @@ def rehash(names: list[str] | None = None, raw: Path | None = None) -> list[str]
         if names and res["name"] not in names:
             continue
         digest = sha256_file(raw / res["path"])
-        if digest == res.get("sha256"):
+        cited = _cited_ids(raw / res["path"], res.get("schema"))
+        if digest == res.get("sha256") and cited == res.get("source_ids"):
             continue
         if res.get("recipe"):
             raise DataValidationError(Problem(
@@ -174,10 +179,21 @@ def rehash(names: list[str] | None = None, raw: Path | None = None) -> list[str]
                 f"`casestudy extract {res['recipe']['name']}` instead of rehashing",
             ))
         res["sha256"] = digest
+        res["source_ids"] = cited
         changed.append(res["name"])
     if changed:
         write_manifest(manifest, raw)
     return changed
+
+
+def _cited_ids(path: Path, schema: dict[str, Any] | None) -> list[str]:
+    cols = [f["name"] for f in (schema or {}).get("fields", [])
+            if f["name"].endswith("source_id")]
+    if not cols:
+        return []
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=cols)
+    ids = {s.strip() for col in cols for cell in frame[col] for s in cell.split(SOURCE_SEP)}
+    return sorted(ids - {""})
 
 
 # --------------------------------------------------------------------------- validation
@@ -252,15 +268,19 @@ def _validated_stamp(res: dict[str, Any], digest: str, sources_digest: str) -> P
 
 
 def validate_resource(res: dict[str, Any], raw: Path | None = None, *,
-                      known_sources: set[str] | None = None,
-                      check_hash: bool = True) -> list[Problem]:
-    """Every problem of one manifest resource: encoding, sha256, header, types, keys, sources."""
+                      known_sources: set[str] | None = None, check_hash: bool = True,
+                      label: str | None = None) -> list[Problem]:
+    """Every problem of one manifest resource: encoding, sha256, header, types, keys, sources.
+
+    ``label`` names the file in messages (default ``data/raw/<path>``).
+    """
     raw = raw or raw_dir()
     path = raw / res["path"]
-    label = f"data/raw/{res['path']}"
+    label = label or f"data/raw/{res['path']}"
     if not path.is_file():
         return [Problem(label, "missing-file", "listed in the manifest but not found")]
-    bad = _decode_problem(path, label)
+    tabular = "schema" in res
+    bad = _decode_problem(path, label) if tabular else None
     if bad:
         return [bad]
     problems = []
@@ -271,6 +291,8 @@ def validate_resource(res: dict[str, Any], raw: Path | None = None, *,
         problems.append(Problem(label, "sha256", f"sha256 is {digest[:12]}…, the manifest "
                                 f"records {str(res.get('sha256'))[:12]}…; the file changed "
                                 f"since it was recorded ({how})"))
+    if not tabular:
+        return problems
     header = _header_problems(path, label, res["schema"])
     if header:
         return problems + header
@@ -280,11 +302,15 @@ def validate_resource(res: dict[str, Any], raw: Path | None = None, *,
     return problems
 
 
-def _known_sources(raw: Path) -> set[str]:
-    path = raw / SOURCES
+def known_sources(raw: Path | None = None) -> set[str]:
+    """The source ids listed in ``sources.csv`` (empty if it is missing or unreadable)."""
+    path = (raw or raw_dir()) / SOURCES
     if not path.is_file() or _decode_problem(path, SOURCES):
         return set()
     return set(pd.read_csv(path, dtype=str, keep_default_na=False)["source_id"])
+
+
+_known_sources = known_sources  # transitional alias; removed once helpers have moved on
 
 
 def validate(raw: Path | None = None) -> list[Problem]:
@@ -294,7 +320,7 @@ def validate(raw: Path | None = None) -> list[Problem]:
     """
     raw = raw or raw_dir()
     manifest = read_manifest(raw)
-    known = _known_sources(raw)
+    known = known_sources(raw)
     problems: list[Problem] = []
     listed = {res["path"] for res in manifest.get("resources", [])}
     for path in sorted(raw.rglob("*")):
@@ -346,7 +372,7 @@ def load(name: str, raw: Path | None = None) -> pd.DataFrame:
     sources_digest = sha256_file(sources_path) if sources_path.is_file() else ""
     stamp = _validated_stamp(res, digest, sources_digest)
     if not stamp.exists():
-        problems = validate_resource(res, raw, known_sources=_known_sources(raw))
+        problems = validate_resource(res, raw, known_sources=known_sources(raw))
         if problems:
             raise DataValidationError(problems)
         # A stamp per (schema, content, sources) lets later loads skip re-validation.
