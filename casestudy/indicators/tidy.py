@@ -1,0 +1,107 @@
+"""The tidy indicator table and the checks every publisher reader applies at the door.
+
+A reader returns one row per geography, period and indicator:
+
+=============  ==============================================================================
+geography      ISO 3166-1 alpha-3 (``GBR``), ISO 3166-2 (``GB-SCT``) or the publisher's
+               area code (``S12000033``, ``E54000040``)
+case           the case the geography belongs to (``NL``, ``IT``, ``SCO``, ``ENG``) or missing:
+               UK figures belong to no case
+period         ``year`` (int) for annual data, or ``period`` (first day of the month) for
+               monthly and quarterly data
+indicator      snake_case code naming its denominator (``beds_per_1000``)
+value          float
+unit           e.g. ``% of GDP``, ``US$ per person``, ``per 1,000 people``, ``bed days``
+source_id      an id in ``data/raw/sources.csv``
+=============  ==============================================================================
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from casestudy.errors import DataValidationError, Problem
+
+TIDY_COLUMNS = ("geography", "case", "indicator", "value", "unit", "source_id")
+
+
+def read_table(path: str | Path, *, required: Sequence[str], what: str,
+               aliases: dict[str, str] | None = None) -> pd.DataFrame:
+    """Read a publisher's CSV as strings, after checking it is the format the reader expects.
+
+    ``aliases`` maps alternative column names (a publisher's own, or a redistributor's) onto
+    the names the reader uses. Raises ``DataValidationError`` naming the file when it is
+    empty, not UTF-8 text, not CSV, or lacks a required column.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
+    >>> _ = p.write_text("Country Code,1990\\nNLD,1.5\\n")
+    >>> read_table(p, required=["iso3"], what="WDI", aliases={"Country Code": "iso3"}).iso3[0]
+    'NLD'
+    """
+    path = Path(path)
+    label = str(path)
+    if not path.is_file():
+        raise DataValidationError(Problem(label, "missing-file", f"{what} file not found"))
+    raw = path.read_bytes()
+    if not raw.strip():
+        raise DataValidationError(Problem(label, "empty", f"the file is empty; expected a "
+                                          f"{what} CSV"))
+    if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:4096]:
+        raise DataValidationError(Problem(label, "format", f"this is a binary file (zip, "
+                                          f"xlsx or similar), not a {what} CSV"))
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DataValidationError(Problem(label, "encoding", f"byte offset {exc.start} is "
+                                          f"not UTF-8; expected a {what} CSV")) from None
+    header = next(csv.reader([text.splitlines()[0]]))
+    renamed = [(aliases or {}).get(h.strip(), h.strip()) for h in header]
+    missing = [c for c in required if c not in renamed]
+    if missing:
+        raise DataValidationError([
+            Problem(label, "missing-column",
+                    f"not a {what} file: column '{c}' is missing (found: {', '.join(header)})",
+                    row=1, column=c) for c in missing])
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    return frame.rename(columns=lambda c: (aliases or {}).get(c.strip(), c.strip()))
+
+
+def to_number(frame: pd.DataFrame, column: str, *, file: str,
+              allow_missing: bool = True) -> pd.Series:
+    """Parse a column as floats; any cell that is not a number is reported with its row."""
+    text = frame[column].astype(str).str.strip()
+    values = pd.to_numeric(text.where(text != "", None), errors="coerce")
+    bad = values.isna() & (text != "")
+    if not allow_missing:
+        bad |= text == ""
+    if bad.any():
+        raise DataValidationError([
+            Problem(file, "type", f"expected a number, found {text[i]!r}", row=int(i) + 2,
+                    column=column) for i in frame.index[bad][:20]])
+    return values.astype("float64")
+
+
+def check_unique(frame: pd.DataFrame, key: Sequence[str], *, file: str) -> None:
+    """Raise if two rows share ``key``, naming the rows (as a spreadsheet numbers them)."""
+    dup = frame.duplicated(list(key), keep=False)
+    if dup.any():
+        rows = [int(i) + 2 for i in frame.index[dup][:20]]
+        raise DataValidationError(Problem(
+            file, "duplicate-key",
+            f"rows {', '.join(map(str, rows))} repeat the key ({', '.join(key)})"))
+
+
+def check_codes(frame: pd.DataFrame, column: str, known: Sequence[str], *, file: str) -> None:
+    """Raise if ``column`` holds a code outside ``known`` (e.g. an unknown indicator code)."""
+    bad = ~frame[column].isin(list(known))
+    if bad.any():
+        first = frame.index[bad][0]
+        raise DataValidationError(Problem(
+            file, "unknown-code",
+            f"unknown code {frame.at[first, column]!r}; expected one of {', '.join(known)}",
+            row=int(first) + 2, column=column))
