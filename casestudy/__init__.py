@@ -15,7 +15,8 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_MODULES = {"cases", "casebase", "data", "errors", "plots", "report", "sources"}
+_MODULES = {"cases", "casebase", "data", "errors", "extract", "paths", "plots", "report",
+            "sources"}
 _FUNCTIONS = {
     "load": "data",
     "load_casebase": "data",

@@ -1,0 +1,472 @@
+"""Execute the numbered notebooks and render self-contained, reproducible HTML reports.
+
+``build()`` (``casestudy report``, ``make report``) runs every ``notebooks/NN_*.ipynb``
+that is out of date, in number order, several at a time, each in its own kernel named
+``casestudy`` (the project's virtual environment, never whatever ``python3`` is on PATH),
+and writes:
+
+- ``reports/NN_name.html``: the report, code cells hidden unless ``include_code``;
+- ``reports/executed/NN_name.ipynb``: the executed notebook;
+- ``figures/*.png|svg``: the figures the notebook saved with ``casestudy.plots.savefig``;
+- ``reports/index.html``: each report's title and one-line summary.
+
+A notebook is out of date when its own bytes, the ``casestudy`` package, the options, or
+any file it read (recorded as it ran) changed, or when one of its outputs is missing.
+A failing cell stops the build with the notebook, cell number and error; earlier reports
+and figures stay as they were, because every output is staged and renamed into place only
+after its notebook succeeded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import html
+import json
+import logging
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from casestudy import __version__
+from casestudy.errors import ReportError
+from casestudy.paths import atomic_path, atomic_write, project_root
+
+KERNEL = "casestudy"
+NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+PACKAGE_DIR = Path(__file__).parent
+#: Tags (Jupyter Book's names) that drop a cell, its input or its output from the HTML.
+REMOVE_TAGS = {"cell": "remove-cell", "input": "remove-input", "output": "remove-output"}
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a build reads notebooks and writes its outputs."""
+
+    notebooks: Path
+    reports: Path
+    figures: Path
+    root: Path
+
+    @classmethod
+    def default(cls) -> Layout:
+        root = project_root()
+        return cls(root / "notebooks", root / "reports", root / "figures", root)
+
+    @property
+    def state(self) -> Path:
+        return self.reports / ".build"
+
+
+@dataclass
+class NotebookResult:
+    """What happened to one notebook."""
+
+    name: str
+    status: str  # "built", "up to date", "failed" or "skipped"
+    seconds: float = 0.0
+    cell_seconds: float = 0.0
+    error: str | None = None
+
+
+@dataclass
+class BuildResult:
+    """The outcome of a build; ``ok`` is False when any notebook failed."""
+
+    notebooks: list[NotebookResult] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(n.status != "failed" for n in self.notebooks)
+
+    def table(self) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame([n.__dict__ for n in self.notebooks])
+
+
+# --------------------------------------------------------------------------- discovery
+
+def discover(notebooks: Path, only: str | None = None) -> list[Path]:
+    """``NN_*.ipynb`` in ``notebooks``, in number order (then name)."""
+    found = [p for p in notebooks.glob("*.ipynb") if NOTEBOOK_PATTERN.match(p.name)]
+    if only:
+        found = [p for p in found if only in p.name]
+    return sorted(found, key=lambda p: (int(p.name[:2]), p.name))
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def code_fingerprint() -> str:
+    """One hash over the package's source and templates: any change rebuilds every report."""
+    h = hashlib.sha256()
+    for path in sorted(PACKAGE_DIR.rglob("*")):
+        if path.is_file() and path.suffix in {".py", ".j2", ".json", ".mplstyle", ".css"}:
+            h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def _rel(path: Path, layout: Layout) -> str:
+    try:
+        return path.resolve().relative_to(layout.root.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def _abs(name: str, layout: Layout) -> Path:
+    path = Path(name)
+    return path if path.is_absolute() else layout.root / path
+
+
+def _stamp(nb_path: Path, reads: Iterable[str], layout: Layout, options: dict[str, Any],
+           code: str) -> str:
+    digests = {}
+    for name in sorted(reads):
+        path = _abs(name, layout)
+        digests[name] = _sha(path.read_bytes()) if path.is_file() else "missing"
+    payload = {"notebook": _sha(nb_path.read_bytes()), "code": code, "options": options,
+               "reads": digests}
+    return _sha(json.dumps(payload, sort_keys=True).encode())
+
+
+def _outputs(nb_path: Path, layout: Layout) -> tuple[Path, Path]:
+    return (layout.reports / f"{nb_path.stem}.html",
+            layout.reports / "executed" / nb_path.name)
+
+
+def is_up_to_date(nb_path: Path, layout: Layout, options: dict[str, Any], code: str) -> bool:
+    state_file = layout.state / f"{nb_path.stem}.json"
+    if not state_file.is_file():
+        return False
+    state = json.loads(state_file.read_text(encoding="utf-8"))
+    wanted = [*_outputs(nb_path, layout), *(_abs(w, layout) for w in state["writes"])]
+    if not all(p.is_file() for p in wanted):
+        return False
+    return state["stamp"] == _stamp(nb_path, state["reads"], layout, options, code)
+
+
+# --------------------------------------------------------------------------- notebooks
+
+def read_notebook(path: Path) -> Any:
+    """Read a notebook; a cell without an id gets a stable one (nbformat would draw at random)."""
+    import nbformat
+
+    with open(path, encoding="utf-8") as fh:
+        nb = nbformat.read(fh, as_version=4)
+    for i, cell in enumerate(nb.cells):
+        if not cell.get("id"):
+            cell["id"] = f"cell-{i:02d}"
+    return nb
+
+
+def title_and_summary(path: Path) -> tuple[str, str]:
+    """The first ``# heading`` and the paragraph after it in the notebook's first markdown cell.
+
+    Reads the JSON directly: importing nbformat costs more than a whole no-op build.
+    """
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    for cell in cells:
+        if cell.get("cell_type") != "markdown":
+            continue
+        source = cell.get("source", "")
+        source = "".join(source) if isinstance(source, list) else source
+        title, summary = path.stem, ""
+        for para in re.split(r"\n\s*\n", source.strip()):
+            lines = para.splitlines()
+            if para.startswith("# ") and title == path.stem:
+                title = lines[0][2:].strip()
+                summary = "\n".join(lines[1:]).strip()
+            elif not para.startswith("#"):
+                summary = summary or para
+            if summary:
+                break
+        return title, _plain(summary)
+    return path.stem, ""
+
+
+def _plain(markdown: str) -> str:
+    text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
+    text = re.sub(r"[*_`]", "", text)
+    return " ".join(text.split())
+
+
+def strip_notebooks(paths: Iterable[Path] | None = None) -> list[Path]:
+    """Remove outputs, execution counts and run metadata; return the notebooks changed."""
+    import nbformat
+
+    paths = list(paths) if paths else discover(Layout.default().notebooks)
+    changed = []
+    for path in map(Path, paths):
+        before = path.read_text(encoding="utf-8")
+        nb = read_notebook(path)
+        for cell in nb.cells:
+            cell.metadata.pop("execution", None)
+            if cell.cell_type == "code":
+                cell.outputs = []
+                cell.execution_count = None
+        nb.metadata.pop("widgets", None)
+        after = nbformat.writes(nb) + "\n"
+        if after != before:
+            atomic_write(path, after)
+            changed.append(path)
+    return changed
+
+
+def _sanitise(nb: Any, layout: Layout, staging: Path) -> None:
+    """Drop what differs between machines or runs from the executed notebook's outputs."""
+    replacements = [(str(staging.resolve()) + os.sep, "figures/"),
+                    (str(layout.root.resolve()) + os.sep, ""),
+                    (str(Path.home()) + os.sep, "~/")]
+
+    def clean(text: str) -> str:
+        for old, new in replacements:
+            text = text.replace(old, new)
+        return text
+
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        for out in cell.get("outputs", []):
+            if "text" in out:
+                out["text"] = clean(out["text"])
+            if "traceback" in out:
+                out["traceback"] = [clean(line) for line in out["traceback"]]
+            for mime in ("text/plain", "text/html", "text/markdown"):
+                if mime in out.get("data", {}):
+                    out["data"][mime] = clean(out["data"][mime])
+    nb.metadata.pop("widgets", None)
+
+
+async def _execute(nb_path: Path, layout: Layout, staging: Path, timeout: int
+                   ) -> tuple[Any, float, list[str]]:
+    """Run every code cell in a fresh kernel; return the notebook, cell time and files read."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = read_notebook(nb_path)
+    deps_file = staging / ".deps"
+    deps_file.touch()
+    # A backend forced on the caller (e.g. Agg in tests) would stop figures reaching the report.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | {
+        "PYTHONHASHSEED": "0",
+        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
+        "CASESTUDY_DEPS_FILE": str(deps_file),
+        "CASESTUDY_FIGURES_DIR": str(staging),
+        "CASESTUDY_ROOT": str(layout.root),
+    }
+    client = NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, record_timing=False,
+                            resources={"metadata": {"path": str(nb_path.parent)}},
+                            # The kernel's start-up notices (e.g. about TCP transport) are
+                            # not the build's business; errors still reach the report.
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
+    cell_seconds = 0.0
+    try:
+        async with client.async_setup_kernel(env=env):
+            for index, cell in enumerate(nb.cells):
+                if cell.cell_type != "code":
+                    continue
+                started = time.perf_counter()
+                try:
+                    await client.async_execute_cell(cell, index)
+                except CellExecutionError as exc:
+                    first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                    raise ReportError(
+                        f"{nb_path.name}: cell {index + 1} of {len(nb.cells)} failed with "
+                        f"{exc.ename}: {exc.evalue}\n    in: {first[:100]}"
+                    ) from None
+                cell_seconds += time.perf_counter() - started
+    except NoSuchKernel:
+        raise ReportError(
+            f"{nb_path.name}: Jupyter kernel {KERNEL!r} is not installed; `make report` "
+            "installs it (or run `make kernel`)"
+        ) from None
+    reads = sorted({
+        _rel(Path(line[2:]), layout)
+        for line in deps_file.read_text(encoding="utf-8").splitlines() if line.startswith("R ")
+    })
+    return nb, cell_seconds, reads
+
+
+class _Renderer:
+    """One HTML exporter for the whole build: loading the template is the slow part."""
+
+    def __init__(self, include_code: bool):
+        from nbconvert import HTMLExporter
+        from nbconvert.preprocessors import TagRemovePreprocessor
+
+        self.include_code = include_code
+        self.exporter = HTMLExporter(template_name="casestudy",
+                                     extra_template_basedirs=[str(TEMPLATE_DIR)])
+        self.exporter.exclude_input = not include_code
+        self.exporter.exclude_input_prompt = True
+        self.exporter.exclude_output_prompt = True
+        # nbconvert warns that inline plots lack alt text on every report; the figures'
+        # titles and the prose around them carry their meaning.
+        self.exporter.log.setLevel(logging.ERROR)
+        self.exporter.register_preprocessor(TagRemovePreprocessor(
+            remove_cell_tags={REMOVE_TAGS["cell"]},
+            remove_input_tags={REMOVE_TAGS["input"]},
+            remove_all_outputs_tags={REMOVE_TAGS["output"]},
+        ), enabled=True)
+
+    def render(self, nb: Any, name: str, title: str) -> str:
+        resources = {"metadata": {"name": title},
+                     "casestudy": {"notebook": name, "include_code": self.include_code}}
+        body, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        return body
+
+
+def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layout,
+            stamp_inputs: tuple[list[str], dict[str, Any], str]) -> None:
+    """Move a successful notebook's outputs into place, figures first, state last."""
+    import nbformat
+
+    figures = sorted(p for p in staging.iterdir() if p.is_file() and p.name != ".deps")
+    writes = []
+    for fig in figures:
+        target = layout.figures / fig.name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(fig, target)
+        writes.append(_rel(target, layout))
+    html_path, executed_path = _outputs(nb_path, layout)
+    atomic_write(executed_path, nbformat.writes(nb) + "\n")
+    atomic_write(html_path, html_text)
+    reads, options, code = stamp_inputs
+    state = {"stamp": _stamp(nb_path, reads, layout, options, code), "reads": reads,
+             "writes": writes}
+    atomic_write(layout.state / f"{nb_path.stem}.json", json.dumps(state, indent=1) + "\n")
+
+
+# --------------------------------------------------------------------------- index
+
+def render_index(notebooks: list[Path], layout: Layout) -> str:
+    """The index page: each built report with its title and one-line summary."""
+    items = []
+    for path in notebooks:
+        html_path = _outputs(path, layout)[0]
+        if not html_path.is_file():
+            continue
+        title, summary = title_and_summary(path)
+        items.append(
+            f'<li><a href="{html.escape(html_path.name)}">{html.escape(title)}</a>'
+            f'<p>{html.escape(summary)}</p></li>'
+        )
+    return f"""<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1.0">
+<title>casestudy reports</title>
+<style>
+  body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 52rem;
+         margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }}
+  li {{ margin-bottom: 1rem; }} li a {{ font-weight: 600; font-size: 1.1em; }}
+  li p {{ margin: 0.2rem 0 0; color: #444; }} footer {{ font-size: 0.8em; color: #666; }}
+</style>
+</head>
+<body>
+<h1>casestudy reports</h1>
+<p>Integrated health and social care systems: England's integrated care systems compared with
+the Netherlands, Italy and Scotland.</p>
+<ol>
+{chr(10).join(items)}
+</ol>
+<footer>Built by casestudy {html.escape(__version__)} with <code>make report</code>.</footer>
+</body>
+</html>
+"""
+
+
+# --------------------------------------------------------------------------- build
+
+def _say(text: str) -> None:
+    print(text, flush=True)
+
+
+async def _build_async(todo: list[Path], layout: Layout, include_code: bool, jobs: int,
+                       timeout: int, options: dict[str, Any], code: str,
+                       results: dict[str, NotebookResult]) -> None:
+    renderer = _Renderer(include_code)
+    semaphore = asyncio.Semaphore(jobs)
+    failed = asyncio.Event()
+
+    async def one(nb_path: Path) -> None:
+        async with semaphore:
+            if failed.is_set():
+                results[nb_path.name] = NotebookResult(nb_path.name, "skipped")
+                return
+            started = time.perf_counter()
+            layout.state.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f"{nb_path.stem}-", dir=layout.state))
+            try:
+                nb, cell_seconds, reads = await _execute(nb_path, layout, staging, timeout)
+                _sanitise(nb, layout, staging)
+                title, _ = title_and_summary(nb_path)
+                html_text = renderer.render(nb, nb_path.name, title)
+                _commit(nb_path, nb, html_text, staging, layout, (reads, options, code))
+                took = time.perf_counter() - started
+                results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds)
+                _say(f"  {nb_path.stem:<32} built in {took:5.1f} s "
+                     f"(cells {cell_seconds:.1f} s)")
+            except ReportError as exc:
+                failed.set()
+                results[nb_path.name] = NotebookResult(
+                    nb_path.name, "failed", time.perf_counter() - started, error=str(exc))
+                _say(f"  {nb_path.stem:<32} FAILED\n{exc}")
+            finally:
+                shutil.rmtree(staging, ignore_errors=True)
+
+    await asyncio.gather(*(one(p) for p in todo))
+
+
+def build(*, layout: Layout | None = None, force: bool = False, include_code: bool = False,
+          jobs: int | None = None, only: str | None = None, timeout: int = 600) -> BuildResult:
+    """Bring every report up to date; see the module docstring for what is written."""
+    layout = layout or Layout.default()
+    started = time.perf_counter()
+    notebooks = discover(layout.notebooks, only)
+    if not notebooks:
+        raise ReportError(f"no notebooks named NN_*.ipynb in {layout.notebooks}")
+    options = {"include_code": include_code, "kernel": KERNEL}
+    code = code_fingerprint()
+    results: dict[str, NotebookResult] = {}
+    todo = []
+    for nb_path in notebooks:
+        if not force and is_up_to_date(nb_path, layout, options, code):
+            results[nb_path.name] = NotebookResult(nb_path.name, "up to date")
+            _say(f"  {nb_path.stem:<32} up to date")
+        else:
+            todo.append(nb_path)
+    if todo:
+        # Building matplotlib's font cache here keeps its one-off notice out of the reports.
+        import matplotlib.font_manager  # noqa: F401
+
+        jobs = jobs or min(len(todo), max(1, os.cpu_count() or 1))
+        asyncio.run(_build_async(todo, layout, include_code, jobs, timeout, options, code,
+                                 results))
+    outcome = BuildResult([results[p.name] for p in notebooks])
+    if outcome.ok:
+        index = render_index(discover(layout.notebooks), layout)
+        index_path = layout.reports / "index.html"
+        if not index_path.is_file() or index_path.read_text(encoding="utf-8") != index:
+            with atomic_path(index_path) as tmp:
+                tmp.write_text(index, encoding="utf-8")
+    outcome.wall_seconds = time.perf_counter() - started
+    built = sum(n.status == "built" for n in outcome.notebooks)
+    verdict = "ok" if outcome.ok else "FAILED"
+    print(f"report: {verdict}; {built} built, {len(notebooks) - built} unchanged, "
+          f"{outcome.wall_seconds:.1f} s; open reports/index.html",
+          file=sys.stdout if outcome.ok else sys.stderr)
+    return outcome

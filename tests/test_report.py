@@ -1,0 +1,185 @@
+"""The report pipeline on tiny notebooks made in temporary folders."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from casestudy import cli, report
+
+pytestmark = pytest.mark.slow
+
+FIGURE_CELL = """\
+import matplotlib.pyplot as plt
+from casestudy import plots
+fig, ax = plt.subplots()
+ax.plot([1, 2, 3], [3, 1, 2])
+plots.savefig(fig, "{name}")
+plt.show()"""
+
+
+def write_nb(path: Path, title: str, *codes: str, summary: str = "A one-line summary.") -> Path:
+    cells = [new_markdown_cell(f"# {title}\n\n{summary}\n\nMore prose.")]
+    cells += [new_code_cell(code) for code in codes]
+    nb = new_notebook(cells=cells)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> report.Layout:
+    nbs = tmp_path / "notebooks"
+    nbs.mkdir()
+    (tmp_path / "input.txt").write_text("first", encoding="utf-8")
+    write_nb(nbs / "01_alpha.ipynb", "Alpha report", FIGURE_CELL.format(name="alpha"),
+             "SECRET_CODE_MARKER = 1\nprint('alpha ran')")
+    write_nb(nbs / "02_beta.ipynb", "Beta <report>",
+             "from pathlib import Path\nfrom casestudy.paths import record_dependency\n"
+             "p = Path('../input.txt')\nrecord_dependency('R', p)\nprint(p.read_text())",
+             "import pandas as pd\npd.DataFrame({'text': ['<script>alert(1)</script>']})",
+             summary="Reads *input.txt*; see [the docs](https://example.org).")
+    (nbs / "notes.ipynb").write_text("{}")  # not NN_*: ignored
+    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
+    return report.Layout(nbs, tmp_path / "reports", tmp_path / "figures", tmp_path)
+
+
+def digest_tree(layout: report.Layout) -> dict[str, str]:
+    out = {}
+    for base in (layout.reports, layout.figures):
+        for p in sorted(base.rglob("*")):
+            if p.is_file() and ".build" not in p.parts:
+                out[str(p.relative_to(layout.root))] = hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def statuses(result: report.BuildResult) -> dict[str, str]:
+    return {n.name: n.status for n in result.notebooks}
+
+
+def test_build_writes_reports_figures_and_index(project, capsys):
+    result = report.build(layout=project)
+    assert result.ok
+    assert statuses(result) == {"01_alpha.ipynb": "built", "02_beta.ipynb": "built"}
+    assert (project.figures / "alpha.png").is_file()
+    assert (project.figures / "alpha.svg").is_file()
+    assert (project.reports / "executed" / "01_alpha.ipynb").is_file()
+    index = (project.reports / "index.html").read_text(encoding="utf-8")
+    assert index.index("Alpha report") < index.index("Beta &lt;report&gt;")
+    assert "Reads input.txt; see the docs." in index
+    out = capsys.readouterr().out
+    assert re.search(r"01_alpha\s+built in\s+[\d.]+ s \(cells [\d.]+ s\)", out)
+
+
+def test_html_is_self_contained_escaped_and_free_of_local_paths(project):
+    report.build(layout=project)
+    page = (project.reports / "01_alpha.html").read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page
+    assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
+    assert not re.search(r"<link[^>]+href=[\"']?https?:", page)
+    assert not re.search(r"import\(\s*[\"']https?:", page)
+    assert "cdnjs" not in page and "mathjax" not in page.lower()
+    beta = (project.reports / "02_beta.html").read_text(encoding="utf-8")
+    assert "<script>alert(1)</script>" not in beta
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in beta
+    for path in project.reports.rglob("*"):
+        if path.is_file() and ".build" not in path.parts:
+            assert str(project.root) not in path.read_text(encoding="utf-8"), path
+
+
+def test_code_is_hidden_by_default_and_shown_on_request(project):
+    report.build(layout=project)
+    assert "SECRET_CODE_MARKER" not in (project.reports / "01_alpha.html").read_text()
+    report.build(layout=project, include_code=True)
+    assert "SECRET_CODE_MARKER" in (project.reports / "01_alpha.html").read_text()
+
+
+def test_forced_rebuild_is_byte_identical(project):
+    report.build(layout=project)
+    first = digest_tree(project)
+    report.build(layout=project, force=True)
+    assert digest_tree(project) == first
+    executed = json.loads((project.reports / "executed" / "01_alpha.ipynb").read_text())
+    assert all("execution" not in c["metadata"] for c in executed["cells"])
+
+
+def test_second_build_rebuilds_nothing(project):
+    report.build(layout=project)
+    mtimes = {p: p.stat().st_mtime_ns for p in project.reports.rglob("*.html")}
+    result = report.build(layout=project)
+    assert set(statuses(result).values()) == {"up to date"}
+    assert {p: p.stat().st_mtime_ns for p in project.reports.rglob("*.html")} == mtimes
+
+
+def test_changing_one_notebook_rebuilds_only_it(project):
+    report.build(layout=project)
+    write_nb(project.notebooks / "02_beta.ipynb", "Beta renamed", "print('changed')")
+    result = report.build(layout=project)
+    assert statuses(result) == {"01_alpha.ipynb": "up to date", "02_beta.ipynb": "built"}
+    assert "Beta renamed" in (project.reports / "index.html").read_text()
+
+
+def test_changing_a_file_a_notebook_read_rebuilds_it(project):
+    report.build(layout=project)
+    (project.root / "input.txt").write_text("second", encoding="utf-8")
+    result = report.build(layout=project)
+    assert statuses(result) == {"01_alpha.ipynb": "up to date", "02_beta.ipynb": "built"}
+    assert "second" in (project.reports / "02_beta.html").read_text()
+
+
+def test_a_missing_figure_rebuilds_its_notebook(project):
+    report.build(layout=project)
+    (project.figures / "alpha.svg").unlink()
+    result = report.build(layout=project)
+    assert statuses(result)["01_alpha.ipynb"] == "built"
+    assert (project.figures / "alpha.svg").is_file()
+
+
+def test_failing_cell_stops_with_notebook_cell_and_error_and_keeps_old_output(project,
+                                                                               capsys):
+    report.build(layout=project)
+    before = digest_tree(project)
+    write_nb(project.notebooks / "01_alpha.ipynb", "Alpha report",
+             FIGURE_CELL.format(name="alpha") + "\nx = 1", "y = 2", "1 / 0")
+    result = report.build(layout=project)
+    assert not result.ok
+    failed = next(n for n in result.notebooks if n.status == "failed")
+    assert failed.name == "01_alpha.ipynb"
+    assert "01_alpha.ipynb: cell 4 of 4 failed with ZeroDivisionError" in failed.error
+    assert digest_tree(project) == before  # old HTML and figures kept
+    leftovers = [p for p in project.root.rglob("*") if p.name.endswith(".tmp")]
+    assert leftovers == []
+    assert [p.name for p in project.state.iterdir() if p.is_dir()] == []
+    assert "FAILED" in capsys.readouterr().out
+
+
+def test_cli_exit_code_is_non_zero_on_failure(project):
+    write_nb(project.notebooks / "02_beta.ipynb", "Beta", "raise RuntimeError('boom')")
+    assert cli.main(["report"]) == 1
+    assert cli.main(["report", "--only", "01_"]) == 0
+
+
+def test_strip_removes_outputs(tmp_path):
+    path = write_nb(tmp_path / "01_x.ipynb", "X", "print(1)")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="1\n")]
+    nb.cells[1].execution_count = 3
+    nbformat.write(nb, path)
+    assert report.strip_notebooks([path]) == [path]
+    clean = nbformat.read(path, as_version=4)
+    assert clean.cells[1].outputs == [] and clean.cells[1].execution_count is None
+    assert report.strip_notebooks([path]) == []
+
+
+def test_no_notebooks_is_an_error(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    layout = report.Layout(tmp_path / "notebooks", tmp_path / "r", tmp_path / "f", tmp_path)
+    with pytest.raises(report.ReportError, match="no notebooks"):
+        report.build(layout=layout)
