@@ -79,13 +79,16 @@ def profile(facts: pd.DataFrame | None = None) -> pd.DataFrame:
     return compare(facts=chosen, attributes=[a for _, a in PROFILE]).T
 
 
-def timeline(*, since: int | None = None, facts: pd.DataFrame | None = None) -> pd.DataFrame:
+def timeline(*, since: int | None = None, events_only: bool = True,
+             facts: pd.DataFrame | None = None) -> pd.DataFrame:
     """The dated facts, oldest first: ``date`` is the first day of the period the fact names.
 
-    ``precision`` says whether the source gave a year, a month or a day.
+    ``precision`` says whether the source gave a year, a month or a day. By default only
+    facts with an ``event`` label (reforms, laws, reviews) are kept; ``events_only=False``
+    adds dated measurements, labelled by their attribute.
     """
     facts = load_casebase() if facts is None else facts
-    dated = facts[facts["date"].notna()].copy()
+    dated = facts[facts["date"].notna() & (facts["event"].notna() | (not events_only))].copy()
     text = dated["date"].astype(str)
     dated["precision"] = text.str.len().map(_PRECISION)
     dated["date"] = pd.to_datetime([t + _PAD[len(t)] for t in text], format="%Y-%m-%d")

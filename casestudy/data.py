@@ -125,9 +125,16 @@ def rehash(names: list[str] | None = None, raw: Path | None = None) -> list[str]
     return changed
 
 
-def _cited_ids(path: Path, schema: dict[str, Any] | None) -> list[str]:
-    cols = [f["name"] for f in (schema or {}).get("fields", [])
+def _source_columns(path: Path, schema: dict[str, Any] | None) -> list[str]:
+    """Columns that cite sources; the source list itself defines ids rather than citing them."""
+    if path.name == SOURCES:
+        return []
+    return [f["name"] for f in (schema or {}).get("fields", [])
             if f["name"].endswith("source_id")]
+
+
+def _cited_ids(path: Path, schema: dict[str, Any] | None) -> list[str]:
+    cols = _source_columns(path, schema)
     if not cols:
         return []
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=cols)
@@ -175,8 +182,9 @@ _RULES = {"type-error": "type", "constraint-error": "constraint", "primary-key":
 def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Problem]:
     from frictionless import Resource, Schema  # slow import; only when a file needs checking
 
-    res = Resource(path=str(path), schema=Schema.from_descriptor(schema),
-                   format="csv", encoding="utf-8")
+    # Frictionless refuses absolute paths as unsafe; give it a name inside a base folder.
+    res = Resource(path=path.name, basepath=str(path.parent),
+                   schema=Schema.from_descriptor(schema), format="csv", encoding="utf-8")
     report = res.validate(limit_errors=1000)
     out = []
     for etype, row, field, note in report.flatten(["type", "rowNumber", "fieldName", "note"]):
@@ -186,7 +194,7 @@ def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Pro
 
 def _source_problems(path: Path, label: str, schema: dict[str, Any],
                      known: set[str]) -> list[Problem]:
-    cols = [f["name"] for f in schema["fields"] if f["name"].endswith("source_id")]
+    cols = _source_columns(path, schema)
     if not cols:
         return []
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=cols)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -50,19 +51,29 @@ def new_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (7, 4)) -
 
 
 def source_footer(target: Figure | Axes, source_ids: Iterable[str], *,
-                  note: str | None = None) -> str:
+                  note: str | None = None, max_named: int = 6) -> str:
     """Write "Sources: …" under the figure, built from source ids; returns the text.
 
-    Unknown ids raise, so a figure can never cite a source the project does not list.
+    Up to ``max_named`` sources are named ("Publisher (year)"); beyond that the footer lists
+    the ids, whose full citations are in ``data/raw/sources.csv``. Unknown ids raise, so a
+    figure can never cite a source the project does not list.
     """
     from casestudy import sources
 
     fig = target.figure if isinstance(target, Axes) else target
-    text = "Sources: " + sources.short(source_ids)
+    ids = sources.split_ids(list(source_ids))
+    named = sources.short(ids)
+    if named.count(";") + 1 <= max_named:
+        text = f"Sources: {named}."
+    else:
+        text = (f"Sources: {len(ids)} documents, ids {', '.join(ids)} "
+                "(citations in data/raw/sources.csv).")
     if note:
-        text = f"{note}  {text}"
-    fig.text(0.01, 0.005, text, ha="left", va="bottom", fontsize=7, color="#444444",
-             wrap=True)
+        text = f"{note} {text}"
+    chars = int(fig.get_figwidth() / (7 / 72 * 0.52))
+    # Below the axes (negative y): savefig's tight bounding box grows to include it.
+    fig.text(0.005, -0.01, textwrap.fill(text, chars), ha="left", va="top", fontsize=7,
+             color="#444444")
     return text
 
 

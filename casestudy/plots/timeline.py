@@ -1,46 +1,83 @@
-"""Dated events per case on a shared time axis."""
+"""Dated events per case: one panel per case, labels packed so none overlap."""
 
 from __future__ import annotations
 
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
 import pandas as pd
-from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from casestudy import cases
-from casestudy.plots._style import new_axes
+from casestudy.plots._style import use_style
+
+_FONT = 7.0
+#: Width of an average character of the label font, in inches (DejaVu Sans ≈ 0.55 em).
+_CHAR_INCH = _FONT / 72 * 0.55
+
+
+def _levels(starts: list[float], widths: list[float], gap: float) -> list[int]:
+    """Greedy interval packing: each label goes on the lowest level where it fits."""
+    ends: list[float] = []
+    out = []
+    for start, width in zip(starts, widths, strict=True):
+        for level, end in enumerate(ends):
+            if start > end + gap:
+                ends[level] = start + width
+                out.append(level)
+                break
+        else:
+            ends.append(start + width)
+            out.append(len(ends) - 1)
+    return out
 
 
 def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str = "event",
-             ax: Axes | None = None, start: str | None = None) -> Axes:
-    """One lane per case (registry order), a dot and a label per dated event.
+             width: float = 10.0) -> Figure:
+    """Small multiples of dated events: one row per case (registry order), shared time axis.
 
-    Labels alternate above and below the lane so neighbouring events stay legible.
+    Each event is a dot on its case's line with a stem up to its label; labels are stacked
+    on as many levels as they need so that none overlap.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"case": ["SCO", "ENG"], "event": ["Act", "ICBs"],
     ...                    "date": pd.to_datetime(["2014-04-01", "2022-07-01"])})
-    >>> timeline(df).get_yticklabels()[0].get_text()
-    'England'
+    >>> [ax.get_ylabel() for ax in timeline(df).axes]
+    ['Scotland', 'England']
     """
-    ax = new_axes(ax, figsize=(9, 4.5))
-    frame = data.copy()
-    if start is not None:
-        frame = frame[frame[x] >= pd.Timestamp(start)]
-    lanes = [c for c in cases.codes() if c in set(frame[y].astype(str))]
-    lane_pos = {code: i for i, code in enumerate(reversed(lanes))}
-    colours = cases.palette()
+    use_style()
+    frame = data.assign(**{x: pd.to_datetime(data[x]), y: data[y].astype(str)})
+    lanes = [c for c in cases.codes() if c in set(frame[y])]
+    lo, hi = frame[x].min(), frame[x].max()
+    pad = (hi - lo) * 0.02 + pd.Timedelta(days=60)
+    # Room on the right for the labels of the latest events (about 40 characters).
+    x0, x1 = mdates.date2num(lo - pad), mdates.date2num(hi + (hi - lo) * 0.27 + pad)
+    days_per_inch = (x1 - x0) / (width * 0.86)
+    placed = {}
     for code in lanes:
-        sub = frame[frame[y].astype(str) == code].sort_values(x)
-        ypos = lane_pos[code]
-        ax.axhline(ypos, color=colours[code], alpha=0.25, lw=6, zorder=0)
-        ax.scatter(sub[x], [ypos] * len(sub), color=colours[code], zorder=3, s=28,
+        sub = frame[frame[y] == code].sort_values(x, kind="mergesort")
+        starts = list(mdates.date2num(sub[x]))
+        widths = [(len(str(t)) + 1) * _CHAR_INCH * days_per_inch for t in sub[label]]
+        placed[code] = (sub, _levels(starts, widths, gap=0.05 * days_per_inch))
+    heights = [1.2 + 0.22 * (max(levels) + 1) for _, levels in placed.values()]
+    fig, axes = plt.subplots(len(lanes), 1, sharex=True, squeeze=False, layout="constrained",
+                             figsize=(width, sum(heights)), height_ratios=heights)
+    colour = cases.palette()
+    for ax, code in zip(axes[:, 0], lanes, strict=True):
+        sub, levels = placed[code]
+        top = max(levels) + 1
+        ax.axhline(0, color=colour[code], lw=3, alpha=0.35, zorder=0)
+        ax.scatter(sub[x], [0] * len(sub), color=colour[code], s=22, zorder=3,
                    edgecolor="white", linewidth=0.6)
-        for i, (when, text) in enumerate(zip(sub[x], sub[label], strict=True)):
-            offset = 0.18 if i % 2 == 0 else -0.18
-            ax.annotate(str(text), xy=(when, ypos), xytext=(when, ypos + offset),
-                        textcoords="data", fontsize=6.5, ha="left",
-                        va="bottom" if offset > 0 else "top", annotation_clip=False)
-    ax.set_yticks(list(lane_pos.values()), [cases.label(c) for c in lane_pos])
-    ax.set_ylim(-0.7, len(lanes) - 0.3)
-    ax.grid(axis="y", visible=False)
-    ax.set_xlabel("")
-    return ax
+        for when, text, level in zip(sub[x], sub[label], levels, strict=True):
+            ax.vlines(when, 0, level + 0.7, color=colour[code], lw=0.6, alpha=0.6)
+            ax.text(when, level + 0.75, f" {text}", fontsize=_FONT, va="center", ha="left")
+        ax.set_ylim(-0.6, top + 0.4)
+        ax.set_yticks([])
+        ax.set_ylabel(cases.label(code), rotation=0, ha="right", va="center",
+                      fontweight="bold", color=colour[code])
+        ax.spines[["left", "top", "right"]].set_visible(False)
+        ax.grid(axis="y", visible=False)
+    axes[-1, 0].set_xlim(x0, x1)
+    axes[-1, 0].xaxis.set_major_locator(mdates.YearLocator(2))
+    axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
+    return fig
