@@ -35,7 +35,8 @@ class Case:
 
 
 # Okabe & Ito (2008) colour-blind-safe palette: each hue stays distinct under the three
-# common colour-vision deficiencies, and all four print apart in greyscale by lightness.
+# common colour-vision deficiencies. Italy and England are close in greyscale, so plots
+# that may be printed label lines directly rather than relying on colour alone.
 CASES: tuple[Case, ...] = (
     Case("NL", "Netherlands", "NLD", None,
          "regional cooperation of municipalities, health insurers and care offices",

@@ -248,55 +248,74 @@ def _sanitise(nb: Any, layout: Layout, staging: Path) -> None:
     nb.metadata.pop("widgets", None)
 
 
-async def _execute(nb_path: Path, layout: Layout, staging: Path, timeout: int
-                   ) -> tuple[Any, float, list[str]]:
-    """Run every code cell in a fresh kernel; return the notebook, cell time and files read."""
-    from jupyter_client.kernelspec import NoSuchKernel
-    from nbclient import NotebookClient
-    from nbclient.exceptions import CellExecutionError
-
-    nb = read_notebook(nb_path)
-    deps_file = staging / ".deps"
-    deps_file.touch()
+def _kernel_env(layout: Layout, staging: Path) -> dict[str, str]:
     # A backend forced on the caller (e.g. Agg in tests) would stop figures reaching the report.
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"} | {
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    return env | {
         "PYTHONHASHSEED": "0",
         "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
-        "CASESTUDY_DEPS_FILE": str(deps_file),
+        "CASESTUDY_DEPS_FILE": str(staging / ".deps"),
         "CASESTUDY_FIGURES_DIR": str(staging),
         "CASESTUDY_ROOT": str(layout.root),
     }
-    client = NotebookClient(nb, kernel_name=KERNEL, timeout=timeout, record_timing=False,
-                            resources={"metadata": {"path": str(nb_path.parent)}},
-                            # The kernel's start-up notices (e.g. about TCP transport) are
-                            # not the build's business; errors still reach the report.
-                            extra_arguments=["--IPKernelApp.log_level=ERROR"])
-    cell_seconds = 0.0
+
+
+async def _start_kernel(nb_path: Path, env: dict[str, str]) -> Any:
+    """Start a ``casestudy`` kernel with jupyter_client alone (it imports in a tenth of the
+    time nbclient and nbconvert take, so kernels boot while those load)."""
+    from jupyter_client.kernelspec import NoSuchKernel
+    from jupyter_client.manager import AsyncKernelManager
+
+    km = AsyncKernelManager(kernel_name=KERNEL)
     try:
-        async with client.async_setup_kernel(env=env):
-            for index, cell in enumerate(nb.cells):
-                if cell.cell_type != "code":
-                    continue
-                started = time.perf_counter()
-                try:
-                    await client.async_execute_cell(cell, index)
-                except CellExecutionError as exc:
-                    first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
-                    raise ReportError(
-                        f"{nb_path.name}: cell {index + 1} of {len(nb.cells)} failed with "
-                        f"{exc.ename}: {exc.evalue}\n    in: {first[:100]}"
-                    ) from None
-                cell_seconds += time.perf_counter() - started
+        # The kernel's start-up notices (e.g. about TCP transport) are not the build's
+        # business; errors still reach the report.
+        await km.start_kernel(env=env, cwd=str(nb_path.parent),
+                              extra_arguments=["--IPKernelApp.log_level=ERROR"])
     except NoSuchKernel:
         raise ReportError(
             f"{nb_path.name}: Jupyter kernel {KERNEL!r} is not installed; `make report` "
             "installs it (or run `make kernel`)"
         ) from None
-    reads = sorted({
-        _rel(Path(line[2:]), layout)
-        for line in deps_file.read_text(encoding="utf-8").splitlines() if line.startswith("R ")
-    })
+    return km
+
+
+async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeout: int
+                   ) -> tuple[Any, float, list[str]]:
+    """Run every code cell in ``km``'s kernel; return the notebook, cell time and files read."""
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    nb = read_notebook(nb_path)
+    client = NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
+                            record_timing=False,
+                            resources={"metadata": {"path": str(nb_path.parent)}})
+    cell_seconds = 0.0
+    async with client.async_setup_kernel(cleanup_kc=True):
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code":
+                continue
+            started = time.perf_counter()
+            try:
+                await client.async_execute_cell(cell, index)
+            except CellExecutionError as exc:
+                first = next((ln for ln in cell.source.splitlines() if ln.strip()), "")
+                raise ReportError(
+                    f"{nb_path.name}: cell {index + 1} of {len(nb.cells)} failed with "
+                    f"{exc.ename}: {exc.evalue}\n    in: {first[:100]}"
+                ) from None
+            cell_seconds += time.perf_counter() - started
+    deps = (staging / ".deps").read_text(encoding="utf-8").splitlines()
+    reads = sorted({_rel(Path(line[2:]), layout) for line in deps if line.startswith("R ")})
     return nb, cell_seconds, reads
+
+
+def _warm_up(include_code: bool) -> _Renderer:
+    """Import the slow half of Jupyter and load the template (run in a thread)."""
+    import matplotlib.font_manager  # noqa: F401  (builds the font cache outside any report)
+    import nbclient  # noqa: F401
+
+    return _Renderer(include_code)
 
 
 class _Renderer:
@@ -398,7 +417,7 @@ def _say(text: str) -> None:
 async def _build_async(todo: list[Path], layout: Layout, include_code: bool, jobs: int,
                        timeout: int, options: dict[str, Any], code: str,
                        results: dict[str, NotebookResult]) -> None:
-    renderer = _Renderer(include_code)
+    renderer = asyncio.get_running_loop().run_in_executor(None, _warm_up, include_code)
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
 
@@ -410,11 +429,16 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             started = time.perf_counter()
             layout.state.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f"{nb_path.stem}-", dir=layout.state))
+            (staging / ".deps").touch()
+            km = None
             try:
-                nb, cell_seconds, reads = await _execute(nb_path, layout, staging, timeout)
+                km = await _start_kernel(nb_path, _kernel_env(layout, staging))
+                nb, cell_seconds, reads = await _execute(nb_path, km, staging, layout,
+                                                         timeout)
+                render = await renderer
                 _sanitise(nb, layout, staging)
                 title, _ = title_and_summary(nb_path)
-                html_text = renderer.render(nb, nb_path.name, title)
+                html_text = render.render(nb, nb_path.name, title)
                 _commit(nb_path, nb, html_text, staging, layout, (reads, options, code))
                 took = time.perf_counter() - started
                 results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds)
@@ -426,6 +450,8 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                     nb_path.name, "failed", time.perf_counter() - started, error=str(exc))
                 _say(f"  {nb_path.stem:<32} FAILED\n{exc}")
             finally:
+                if km is not None:
+                    await km.shutdown_kernel(now=True)
                 shutil.rmtree(staging, ignore_errors=True)
 
     await asyncio.gather(*(one(p) for p in todo))
@@ -450,9 +476,10 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
         else:
             todo.append(nb_path)
     if todo:
-        # Building matplotlib's font cache here keeps its one-off notice out of the reports.
-        import matplotlib.font_manager  # noqa: F401
-
+        # jsonschema (under nbformat) optionally imports rfc3987-syntax, which compiles a
+        # grammar for 1.3 s at import, only to check "iri" formats no notebook schema uses.
+        # Marking it absent makes jsonschema skip that checker, as when it is not installed.
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
         jobs = jobs or min(len(todo), max(1, os.cpu_count() or 1))
         asyncio.run(_build_async(todo, layout, include_code, jobs, timeout, options, code,
                                  results))

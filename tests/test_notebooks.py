@@ -1,0 +1,41 @@
+"""The project's own notebooks: committed clean, and every one builds into a report."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from casestudy import report
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_without_outputs_and_with_a_title(path):
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    dirty = [i for i, c in enumerate(nb["cells"])
+             if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert dirty == [], f"{path.name}: run `make strip` before committing (cells {dirty})"
+    assert report.NOTEBOOK_PATTERN.match(path.name)
+    assert all(c.get("id") for c in nb["cells"])
+    title, summary = report.title_and_summary(path)
+    assert title != path.stem and len(summary) > 40
+
+
+@pytest.mark.slow
+def test_every_notebook_builds_clean(tmp_path):
+    layout = report.Layout(ROOT / "notebooks", tmp_path / "reports", tmp_path / "figures", ROOT)
+    result = report.build(layout=layout)
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    for path in NOTEBOOKS:
+        executed = json.loads((layout.reports / "executed" / path.name).read_text())
+        for i, cell in enumerate(executed["cells"]):
+            for out in cell.get("outputs", []):
+                # Warnings and other stderr text would end up in front of reviewers.
+                assert out.get("name") != "stderr", f"{path.name} cell {i + 1}: {out['text']}"
+        page = (layout.reports / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert str(ROOT) not in page
+    assert len(list(layout.figures.glob("*.png"))) >= len(NOTEBOOKS)
