@@ -257,9 +257,6 @@ def known_sources(raw: Path | None = None) -> set[str]:
     return set(pd.read_csv(path, dtype=str, keep_default_na=False)["source_id"])
 
 
-_known_sources = known_sources  # transitional alias; removed once helpers have moved on
-
-
 def validate(raw: Path | None = None) -> list[Problem]:
     """Check every file in ``data/raw/`` against its schema and the manifest.
 
