@@ -10,7 +10,7 @@ Recipes live in the modules listed in ``RECIPE_MODULES`` and call ``register``.
 >>> import pandas as pd
 >>> from casestudy import extract
 >>> extract.to_csv_bytes(pd.DataFrame({"a": [2.5, 0.1]}), {"fields": [{"name": "a"}]})
-b'a\n0.1\n2.5\n'
+b'a\\n0.1\\n2.5\\n'
 
 """
 

@@ -31,6 +31,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -310,10 +311,13 @@ async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeou
     return nb, cell_seconds, reads
 
 
-def _warm_up(include_code: bool) -> _Renderer:
-    """Import the slow half of Jupyter and load the template (run in a thread)."""
-    import matplotlib.font_manager  # noqa: F401  (builds the font cache outside any report)
+def _import_nbclient() -> None:
     import nbclient  # noqa: F401
+
+
+def _warm_up(include_code: bool) -> _Renderer:
+    """Import nbconvert and load the template, for rendering once the cells have run."""
+    import matplotlib.font_manager  # noqa: F401  (builds the font cache outside any report)
 
     return _Renderer(include_code)
 
@@ -417,7 +421,16 @@ def _say(text: str) -> None:
 async def _build_async(todo: list[Path], layout: Layout, include_code: bool, jobs: int,
                        timeout: int, options: dict[str, Any], code: str,
                        results: dict[str, NotebookResult]) -> None:
-    renderer = asyncio.get_running_loop().run_in_executor(None, _warm_up, include_code)
+    # Kernels boot while Jupyter's slow modules import in one worker thread, in order: first
+    # nbclient (needed to run cells), then nbconvert (needed only to render). The main thread
+    # imports nothing they import meanwhile: two threads initialising one package can see it
+    # half-built.
+    import jupyter_client.manager  # noqa: F401
+
+    loop = asyncio.get_running_loop()
+    worker = ThreadPoolExecutor(max_workers=1)
+    nbclient_ready = loop.run_in_executor(worker, _import_nbclient)
+    renderer = loop.run_in_executor(worker, _warm_up, include_code)
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
 
@@ -433,6 +446,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             km = None
             try:
                 km = await _start_kernel(nb_path, _kernel_env(layout, staging))
+                await nbclient_ready
                 nb, cell_seconds, reads = await _execute(nb_path, km, staging, layout,
                                                          timeout)
                 render = await renderer
@@ -454,7 +468,10 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                     await km.shutdown_kernel(now=True)
                 shutil.rmtree(staging, ignore_errors=True)
 
-    await asyncio.gather(*(one(p) for p in todo))
+    try:
+        await asyncio.gather(*(one(p) for p in todo))
+    finally:
+        worker.shutdown(wait=True)
 
 
 def build(*, layout: Layout | None = None, force: bool = False, include_code: bool = False,
