@@ -79,6 +79,7 @@ _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateV
                "DateTimeValue")
 _ATTRIBUTE_SET = re.compile(r"^\s*([^:]+?)\s*:\s*(.+?)\s*$")
 _FLAT_SEPARATORS = re.compile(r"\s*(?:::|\\)\s*")
+_CASE_NAME = "\x00refi-case"
 _NS_DEMO = uuid.UUID("6f1c2a52-3d4e-5b6a-8c7d-9e0f1a2b3c4d")
 
 
@@ -133,7 +134,8 @@ class QdaProject:
 
         The study case and tier of each coding come from the variables (of its source,
         or of a REFI case the source belongs to) named ``case_variable`` and
-        ``tier_variable``; a code path whose first level is ``facilitator``/``barrier``
+        ``tier_variable``; without a case variable, the name of the REFI case the source
+        belongs to is used (a case code or name such as ``SCO`` or ``Scotland``); a code path whose first level is ``facilitator``/``barrier``
         is not assumed: direction comes from ``direction_variable`` when given.
         ``source_id`` fills the citation column (one id for the whole project).
         """
@@ -144,7 +146,8 @@ class QdaProject:
         for c in self.codings.itertuples(index=False):
             got = attrs.get(c.source_guid, {})
             rows.append({
-                "segment_id": c.coding_guid, "case": got.get(case_variable, pd.NA),
+                "segment_id": c.coding_guid,
+                "case": got.get(case_variable, got.get(_CASE_NAME, pd.NA)),
                 "tier": got.get(tier_variable, pd.NA), "document": c.source,
                 "theme": c.code, "direction": got.get(direction_variable, pd.NA)
                 if direction_variable else pd.NA, "text": c.text,
@@ -161,8 +164,9 @@ class QdaProject:
         case_vals = var[var["owner_kind"] == "case"]
         for m in self.cases.dropna(subset=["source_guid"]).itertuples(index=False):
             vals = case_vals[case_vals["owner_guid"] == m.case_guid]
-            out.setdefault(m.source_guid, {}).update(zip(vals["variable"], vals["value"],
-                                                         strict=True))
+            got = out.setdefault(m.source_guid, {})
+            got.setdefault(_CASE_NAME, m.case)
+            got.update(zip(vals["variable"], vals["value"], strict=True))
         own = var[var["owner_kind"].isin(["source", "set"])]
         for r in own.itertuples(index=False):
             out.setdefault(r.owner_guid, {})[r.variable] = r.value
@@ -265,8 +269,14 @@ class _Archive:
     def read(self, name: str) -> bytes:
         info = self.files[name]
         # The declared size can lie; read at most one byte past it and refuse if more comes.
-        with self.zf.open(info) as fh:
-            content = fh.read(info.file_size + 1)
+        try:
+            with self.zf.open(info) as fh:
+                content = fh.read(info.file_size + 1)
+        except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            # zipfile stops at the declared size and then fails the CRC check.
+            raise DataValidationError(Problem(self.label, "bad-entry", (
+                f"refused: entry {name!r} cannot be read as declared ({exc}); the archive "
+                "is damaged or its sizes are forged"))) from None
         if len(content) > info.file_size:
             raise DataValidationError(Problem(self.label, "too-large", (
                 f"refused: entry {name!r} inflates past its declared size of "
