@@ -135,8 +135,8 @@ class QdaProject:
         The study case and tier of each coding come from the variables (of its source,
         or of a REFI case the source belongs to) named ``case_variable`` and
         ``tier_variable``; without a case variable, the name of the REFI case the source
-        belongs to is used (a case code or name such as ``SCO`` or ``Scotland``); a code path whose first level is ``facilitator``/``barrier``
-        is not assumed: direction comes from ``direction_variable`` when given.
+        belongs to is used (a case code or name such as ``SCO`` or ``Scotland``). Direction is
+        never guessed from code names: it comes from ``direction_variable`` when given.
         ``source_id`` fills the citation column (one id for the whole project).
         """
         from casestudy.qual.evidence import as_evidence
