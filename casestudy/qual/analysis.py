@@ -431,12 +431,10 @@ def framework_matrix(evidence: pd.DataFrame, *, rows: str = "case", cols: str = 
                       .dropna() for i in str(cell_ids).split(data.SOURCE_SEP) if i.strip()})
         rec.update({"n": len(grp), "summary": _cell_text(grp),
                     "source_id": data.SOURCE_SEP.join(ids)})
-        if "tier" in (rows, cols):
-            rec["tier"] = rec[rows] if rows == "tier" else rec[cols]
         out.append(rec)
-    cells = pd.DataFrame(out, columns=[rows, cols, "tier", "n", "summary", "source_id"])
-    cells = _ordered(cells, [c for c in (rows, "tier", cols) if c in cells])
-    cells = cells.loc[:, ~cells.columns.duplicated()]
+    columns = list(dict.fromkeys([rows, cols, "tier", "n", "summary", "source_id"]))
+    cells = _ordered(pd.DataFrame(out, columns=columns),
+                     list(dict.fromkeys([rows, "tier", cols])))
     return FrameworkMatrix(cells=cells, rows=rows, cols=cols, cell=cell)
 
 
