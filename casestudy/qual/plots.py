@@ -11,6 +11,7 @@ import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
 from casestudy import cases
 from casestudy.plots import new_axes, use_style
@@ -85,8 +86,9 @@ def direction_bars(data: pd.DataFrame, *, y: str = "tier", direction: str = "dir
             direction_bars(data[data[col].astype("string") == key], y=y,
                            direction=direction, ax=a)
             a.set_title(cases.label(key) if col == "case" else key)
-            if a is not axes[0][-1] and a.get_legend() is not None:
-                a.get_legend().remove()
+            a.get_legend().remove()
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper right", fontsize=7, ncols=2)
         return fig
     ax = new_axes(ax, figsize=(6, 3.2))
     frame = data.copy()
@@ -101,11 +103,11 @@ def direction_bars(data: pd.DataFrame, *, y: str = "tier", direction: str = "dir
     ax.barh(pos, -counts["barrier"], color=DIRECTION_COLOURS["barrier"], label="barrier")
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(pos, levels)
-    ticks = ax.get_xticks()
-    ax.set_xticks(ticks, [f"{abs(int(t))}" for t in ticks])
+    # Barriers are drawn leftwards; label their counts without the minus sign.
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):g}"))
     ax.set_xlabel("segments: barriers ← → facilitators")
     ax.grid(axis="y", visible=False)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="best", fontsize=7)
     return ax
 
 
