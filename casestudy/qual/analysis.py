@@ -1,0 +1,458 @@
+"""Cross-case analysis of coded evidence: framework matrix, frequencies, co-occurrence,
+facilitator/barrier balance, recurrence across cases, and retrieval.
+
+Every function takes an evidence table (``casestudy.qual.evidence.COLUMNS``) and returns
+a tidy DataFrame or a result object with ``.table()`` and ``.plot()``.
+
+>>> ev = pd.DataFrame({"segment_id": ["1", "2", "3"], "case": ["NL", "NL", "IT"],
+...     "tier": ["national"] * 3, "theme": ["finance/pooling", "culture/trust", "finance/pooling"],
+...     "direction": ["barrier", "facilitator", "barrier"], "text": ["a", "b", "c"],
+...     "source_id": ["N15", "N16", "I9"]})
+>>> frequency(ev, by=["case"]).to_dict("records")[0]
+{'case': 'NL', 'theme': 'culture/trust', 'n': 1}
+>>> balance(ev, by=["case"])[["case", "facilitator", "barrier", "balance"]].values.tolist()
+[['NL', 1, 1, 0], ['IT', 0, 1, -1]]
+"""
+
+from __future__ import annotations
+
+import html
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from casestudy import cases, data
+from casestudy.errors import CaseStudyError
+from casestudy.qual.evidence import DIRECTIONS, THEME_SEP, TIERS, theme_at
+
+
+def _check(evidence: pd.DataFrame, needed: Sequence[str]) -> None:
+    missing = [c for c in needed if c not in evidence.columns]
+    if missing:
+        raise CaseStudyError(f"evidence is missing column(s) {', '.join(missing)}; expected "
+                             "the evidence table (see casestudy.qual.evidence.COLUMNS)")
+
+
+def _as_list(by: str | Sequence[str]) -> list[str]:
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _ordered(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """Sort by columns, cases in registry order and tiers top-down, others as text."""
+    frame = frame.copy()
+    keys = []
+    for c in cols:
+        if c == "case":
+            frame[c] = cases.categorical(frame[c].astype("string"))
+        elif c == "tier":
+            frame[c] = pd.Categorical(frame[c].astype("string"), categories=list(TIERS),
+                                      ordered=True)
+        elif c == "direction":
+            frame[c] = pd.Categorical(frame[c].astype("string"),
+                                      categories=list(DIRECTIONS), ordered=True)
+        keys.append(c)
+    return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
+
+
+def _with_theme(evidence: pd.DataFrame, level: int | None) -> pd.DataFrame:
+    ev = evidence.copy()
+    ev["theme"] = theme_at(ev["theme"], level).to_numpy()
+    return ev
+
+
+def frequency(evidence: pd.DataFrame, *, by: str | Sequence[str] = ("case", "tier"),
+              theme_level: int | None = None) -> pd.DataFrame:
+    """Number of coded segments per theme within each group of ``by``.
+
+    Returns columns ``*by``, ``theme``, ``n``, groups in registry and tier order, themes
+    alphabetically; combinations with no segment are left out.
+    """
+    by = _as_list(by)
+    _check(evidence, [*by, "theme"])
+    ev = _with_theme(evidence, theme_level)
+    keys = [*by, "theme"]
+    ev = ev.assign(**{c: ev[c].astype("string") for c in keys})
+    out = ev.groupby(keys, dropna=False, observed=True).size().rename("n").reset_index()
+    out["n"] = out["n"].astype("int64")
+    return _ordered(out, keys)
+
+
+def balance(evidence: pd.DataFrame, *, by: str | Sequence[str] = ("case", "tier"),
+            theme_level: int | None = None) -> pd.DataFrame:
+    """Facilitators minus barriers per group, with the counts behind the figure.
+
+    Returns columns ``*by``, ``facilitator``, ``barrier``, ``neutral``, ``uncoded``
+    (segments without a direction), ``n`` and ``balance`` (facilitator − barrier).
+    ``by`` may include ``"theme"`` (cut to ``theme_level`` parts).
+    """
+    by = _as_list(by)
+    _check(evidence, [*by, "direction"])
+    ev = _with_theme(evidence, theme_level) if "theme" in by else evidence.copy()
+    ev = ev.assign(**{c: ev[c].astype("string") for c in by})
+    direction = ev["direction"].astype("string").fillna("uncoded")
+    counts = pd.crosstab([ev[c] for c in by], direction)
+    for col in (*DIRECTIONS, "uncoded"):
+        if col not in counts.columns:
+            counts[col] = 0
+    counts = counts[[*DIRECTIONS, "uncoded"]].astype("int64")
+    counts.columns.name = None
+    counts["n"] = counts.sum(axis=1)
+    counts["balance"] = counts["facilitator"] - counts["barrier"]
+    return _ordered(counts.reset_index(), by)
+
+
+def _match_any(values: pd.Series, wanted: str | Sequence[str] | None,
+               prefix: bool = False) -> pd.Series:
+    if wanted is None:
+        return pd.Series(True, index=values.index)
+    items = _as_list(wanted)
+    text = values.astype("string")
+    if prefix:
+        hit = pd.Series(False, index=values.index)
+        for w in items:
+            hit |= (text == w) | text.str.startswith(w + THEME_SEP)
+        return hit.fillna(False)
+    return text.isin(items).fillna(False)
+
+
+def quotes(evidence: pd.DataFrame, *, case: str | Sequence[str] | None = None,
+           theme: str | Sequence[str] | None = None, tier: str | Sequence[str] | None = None,
+           direction: str | Sequence[str] | None = None, contains: str | None = None,
+           ) -> pd.DataFrame:
+    """Segments matching every filter given; ``theme`` also matches its sub-themes.
+
+    ``contains`` is a plain, case-insensitive substring of the text. Rows keep the evidence
+    columns, in case, tier and segment order.
+    """
+    _check(evidence, ["case", "tier", "theme", "text"])
+    keep = (_match_any(evidence["case"], case) & _match_any(evidence["tier"], tier)
+            & _match_any(evidence["theme"], theme, prefix=True))
+    if direction is not None:
+        keep &= _match_any(evidence["direction"], direction)
+    if contains:
+        keep &= evidence["text"].astype("string").str.contains(
+            contains, case=False, regex=False).fillna(False)
+    out = evidence[keep.to_numpy()]
+    return _ordered(out, [c for c in ("case", "tier") if c in out]).astype(
+        {c: evidence[c].dtype for c in ("case", "tier") if c in out})
+
+
+def recurrence(evidence: pd.DataFrame, *, across: str = "case",
+               theme_level: int | None = None) -> pd.DataFrame:
+    """In how many of the ``across`` units (cases by default) each theme appears.
+
+    Returns ``theme``, ``n_units`` (e.g. cases), the units (``;``-joined, registry
+    order), ``n`` (segments) and ``pattern``: ``"all"`` when it appears in every unit
+    present in the evidence, ``"particular"`` when in exactly one, ``"some"`` otherwise.
+    """
+    _check(evidence, [across, "theme"])
+    ev = _with_theme(evidence, theme_level)
+    ev[across] = ev[across].astype("string")
+    units = [u for u in (cases.order(ev[across].dropna().unique()) if across == "case"
+                         else sorted(ev[across].dropna().unique()))]
+    rows = []
+    for theme, grp in ev.groupby("theme", sort=True):
+        present = [u for u in units if u in set(grp[across])]
+        rows.append({"theme": theme, "n_units": len(present), across: ";".join(present),
+                     "n": len(grp)})
+    out = pd.DataFrame(rows, columns=["theme", "n_units", across, "n"])
+    out["pattern"] = "some"
+    out.loc[out["n_units"] == len(units), "pattern"] = "all"
+    out.loc[out["n_units"] == 1, "pattern"] = "particular"
+    return out.sort_values(["n_units", "n", "theme"], ascending=[False, False, True],
+                           kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- co-occurrence
+
+@dataclass(frozen=True)
+class Cooccurrence:
+    """Pairs of themes that occur together, with count and Jaccard coefficient.
+
+    ``count`` is the number of units holding both themes (``by`` columns), or with
+    ``by="span"`` the number of pairs of overlapping segments in one document. ``jaccard``
+    is count / (n_a + n_b − count), where n_a and n_b count the units (or segments) with
+    each theme; for spans this is ATLAS.ti's c-coefficient.
+    """
+
+    pairs: pd.DataFrame
+    themes: pd.DataFrame
+    by: tuple[str, ...]
+
+    def table(self) -> pd.DataFrame:
+        """Tidy: ``theme_a``, ``theme_b`` (a < b), ``n_a``, ``n_b``, ``count``, ``jaccard``."""
+        return self.pairs.copy()
+
+    def matrix(self, measure: str = "count") -> pd.DataFrame:
+        """Symmetric theme-by-theme matrix of ``measure``; the diagonal holds n per theme
+        for counts and 1 for Jaccard."""
+        if measure not in ("count", "jaccard"):
+            raise CaseStudyError(f"measure must be 'count' or 'jaccard', got {measure!r}")
+        names = list(self.themes["theme"])
+        mat = pd.DataFrame(0.0 if measure == "jaccard" else 0, index=names, columns=names)
+        for r in self.pairs.itertuples(index=False):
+            v = getattr(r, measure)
+            mat.loc[r.theme_a, r.theme_b] = v
+            mat.loc[r.theme_b, r.theme_a] = v
+        for t in self.themes.itertuples(index=False):
+            mat.loc[t.theme, t.theme] = 1.0 if measure == "jaccard" else t.n
+        mat.index.name = mat.columns.name = "theme"
+        return mat
+
+    def plot(self, *, measure: str = "count", ax=None):
+        from casestudy.qual.plots import cooccurrence_heatmap
+
+        return cooccurrence_heatmap(self.matrix(measure), ax=ax, measure=measure)
+
+
+def cooccurrence(evidence: pd.DataFrame, *, by: str | Sequence[str] = "case",
+                 measure: str = "count", theme_level: int | None = None,
+                 min_count: int = 1) -> Cooccurrence:
+    """Which themes occur together, counted over units or overlapping spans.
+
+    Args:
+        by: column(s) whose distinct values are the units (``"case"``, ``"document"``,
+            ``["case", "tier"]``), or ``"span"``: segments of the same ``document`` whose
+            ``[start, end)`` ranges overlap. Spans never co-occur merely because a tool
+            gave them one selection id: only the offsets count.
+        measure: which measure ``.plot()`` shows by default; both are in ``.table()``.
+        min_count: drop pairs seen fewer times.
+
+    >>> ev = pd.DataFrame({"document": ["d", "d", "d"], "theme": ["a", "b", "c"],
+    ...                    "start": [0, 5, 20], "end": [10, 12, 30]})
+    >>> cooccurrence(ev, by="span").table()[["theme_a", "theme_b", "count"]].values.tolist()
+    [['a', 'b', 1]]
+    """
+    if measure not in ("count", "jaccard"):
+        raise CaseStudyError(f"measure must be 'count' or 'jaccard', got {measure!r}")
+    ev = _with_theme(evidence, theme_level)
+    if by == "span":
+        _check(ev, ["document", "theme", "start", "end"])
+        ev = ev.dropna(subset=["start", "end"])
+        n_theme = ev.groupby("theme").size()
+        counts: dict[tuple[str, str], int] = {}
+        for _, doc in ev.groupby("document", sort=False):
+            segs = list(zip(doc["theme"], doc["start"].astype(int), doc["end"].astype(int),
+                            strict=True))
+            for (ta, sa, ea), (tb, sb, eb) in itertools.combinations(segs, 2):
+                if ta != tb and sa < eb and sb < ea:
+                    key = (min(ta, tb), max(ta, tb))
+                    counts[key] = counts.get(key, 0) + 1
+        by_cols: tuple[str, ...] = ("span",)
+    else:
+        cols = _as_list(by)
+        _check(ev, [*cols, "theme"])
+        units = ev[cols].astype("string").agg("\x1f".join, axis=1)
+        sets = ev.assign(_unit=units).groupby("theme")["_unit"].agg(set)
+        n_theme = sets.map(len)
+        counts = {}
+        for ta, tb in itertools.combinations(sorted(sets.index), 2):
+            both = len(sets[ta] & sets[tb])
+            if both:
+                counts[(ta, tb)] = both
+        by_cols = tuple(cols)
+    rows = [{"theme_a": a, "theme_b": b, "n_a": int(n_theme[a]), "n_b": int(n_theme[b]),
+             "count": c, "jaccard": c / (n_theme[a] + n_theme[b] - c)}
+            for (a, b), c in sorted(counts.items()) if c >= min_count]
+    pairs = pd.DataFrame(rows, columns=["theme_a", "theme_b", "n_a", "n_b", "count",
+                                        "jaccard"])
+    themes = n_theme.rename("n").rename_axis("theme").reset_index().sort_values("theme")
+    return Cooccurrence(pairs=pairs, themes=themes.reset_index(drop=True), by=by_cols)
+
+
+# --------------------------------------------------------------------------- framework matrix
+
+def _cell_text(grp: pd.DataFrame) -> str:
+    parts = []
+    for r in grp.itertuples(index=False):
+        sid = getattr(r, "source_id", None)
+        cite = f" [{sid}]" if sid is not None and not pd.isna(sid) and str(sid) else ""
+        mark = {"facilitator": "(+) ", "barrier": "(−) "}.get(
+            str(getattr(r, "direction", "")), "")
+        parts.append(f"{mark}{r.text}{cite}")
+    return "\n".join(parts)
+
+
+@dataclass(frozen=True)
+class FrameworkMatrix:
+    """The framework-method matrix (Ritchie & Spencer; Gale et al. 2013, BMC Med Res
+    Methodol 13:117): rows (cases) by columns (themes), each cell the summaries of the
+    segments coded there with their source ids; counts alongside.
+    """
+
+    cells: pd.DataFrame
+    rows: str
+    cols: str
+    cell: str
+
+    def table(self) -> pd.DataFrame:
+        """Tidy: ``rows``, ``cols``, ``tier`` (one row per tier present), ``n``,
+        ``summary`` (one line per segment: ``(+)``/``(−)`` for facilitator/barrier,
+        the text, ``[source ids]``), ``source_id`` (distinct ids, ``;``-joined)."""
+        return self.cells.copy()
+
+    def matrix(self, *, tier: str | None = None, cell: str | None = None) -> pd.DataFrame:
+        """Wide matrix of summaries (or ``cell="count"``), all tiers or one."""
+        cell = cell or self.cell
+        sub = self.cells if tier is None else self.cells[self.cells["tier"] == tier]
+        key = [self.rows, self.cols]
+        if cell == "count":
+            wide = sub.groupby(key, observed=True)["n"].sum().unstack(fill_value=0)
+        else:
+            joined = sub.groupby(key, observed=True)["summary"].agg("\n".join)
+            wide = joined.unstack(fill_value="")
+        order = (cases.order(wide.index) if self.rows == "case" else
+                 [t for t in TIERS if t in wide.index] if self.rows == "tier" else
+                 sorted(wide.index))
+        wide = wide.reindex(order)
+        wide = wide.reindex(sorted(wide.columns), axis=1)
+        wide.columns.name = self.cols
+        wide.index.name = self.rows
+        return wide.fillna(0 if cell == "count" else "")
+
+    def counts(self, *, tier: str | None = None) -> pd.DataFrame:
+        return self.matrix(tier=tier, cell="count")
+
+    def abridged(self, *, max_chars: int = 90, tier: str | None = None) -> pd.DataFrame:
+        """The summary matrix with each cell cut to ``max_chars`` and its segment count, for
+        a report page (the whole matrix goes to XLSX)."""
+        full = self.matrix(tier=tier, cell="summary")
+        n = self.matrix(tier=tier, cell="count").reindex_like(full).fillna(0).astype(int)
+
+        def cut(text: str, k: int) -> str:
+            if not text:
+                return ""
+            first = text.split("\n")[0]
+            first = first if len(first) <= max_chars else first[: max_chars - 1] + "…"
+            return f"{first} (+{k - 1} more)" if k > 1 else first
+
+        return pd.DataFrame({c: [cut(full.loc[i, c], n.loc[i, c]) for i in full.index]
+                             for c in full.columns}, index=full.index).rename_axis(
+            columns=self.cols)
+
+    def to_html(self, *, tier: str | None = None, abridged: bool = True) -> str:
+        """HTML of the matrix; every cell is escaped, so evidence text is shown as text."""
+        frame = self.abridged(tier=tier) if abridged else self.matrix(tier=tier)
+        return evidence_html(frame)
+
+    def to_xlsx(self, path: str | Path | None = None) -> Path:
+        """Write the whole matrix to XLSX: sheet ``all``, then one sheet per tier, then
+        ``counts`` and the tidy ``cells``. Default path ``data/processed/
+        framework_matrix.xlsx``; never under ``data/raw/``. Written atomically."""
+        target = Path(path) if path is not None else data.processed_dir() / \
+            "framework_matrix.xlsx"
+        raw = data.raw_dir().resolve()
+        if target.resolve().is_relative_to(raw):
+            raise CaseStudyError(f"{target}: refusing to write under data/raw/ (curated "
+                                 "inputs are read-only); write to data/processed/ instead")
+        tiers = [t for t in TIERS if t in set(self.cells["tier"].astype("string"))]
+        with data.atomic_path(target) as tmp:
+            with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
+                _sheet(xw, "all", self.matrix())
+                for t in tiers:
+                    _sheet(xw, t, self.matrix(tier=t))
+                _sheet(xw, "counts", self.counts())
+                self.cells.to_excel(xw, sheet_name="cells", index=False)
+            _fix_zip_times(tmp)
+        data.record_dependency("W", target)
+        return target
+
+    def plot(self, *, tier: str | None = None, ax=None):
+        from casestudy.qual.plots import theme_heatmap
+
+        long = self.counts(tier=tier).stack().rename("n").reset_index()
+        return theme_heatmap(long, x=self.rows, y=self.cols, value="n", ax=ax)
+
+
+def _sheet(xw: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
+    frame.to_excel(xw, sheet_name=name[:31])
+    ws = xw.sheets[name[:31]]
+    from openpyxl.styles import Alignment
+
+    for row in ws.iter_rows(min_row=2, min_col=2):
+        for c in row:
+            c.alignment = Alignment(wrap_text=True, vertical="top")
+    for col in ws.iter_cols(min_col=2, max_col=ws.max_column, max_row=1):
+        ws.column_dimensions[col[0].column_letter].width = 50
+
+
+def _fix_zip_times(path: Path) -> None:
+    """Rewrite the XLSX with fixed entry times and core-property dates, so the same matrix
+    gives the same bytes on every build."""
+    import re
+    import zipfile
+
+    with zipfile.ZipFile(path) as zin:
+        items = [(i.filename, zin.read(i)) for i in zin.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, content in items:
+            if name == "docProps/core.xml":
+                content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-01-01T00:00:00Z",
+                                 content)
+            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zout.writestr(info, content)
+
+
+def framework_matrix(evidence: pd.DataFrame, *, rows: str = "case", cols: str = "theme",
+                     cell: str = "summary", theme_level: int | None = None
+                     ) -> FrameworkMatrix:
+    """The framework-method matrix: ``rows`` by ``cols`` with summaries or counts.
+
+    >>> ev = pd.DataFrame({"case": ["SCO", "SCO", "ENG"], "tier": ["regional"] * 3,
+    ...     "theme": ["finance/pooling"] * 3, "direction": ["barrier", None, "facilitator"],
+    ...     "text": ["Set-aside not enacted", "Budgets delegated", "BCF pooled"],
+    ...     "source_id": ["S3", "S7", "E9"]})
+    >>> fm = framework_matrix(ev)
+    >>> fm.counts().loc["SCO", "finance/pooling"]
+    np.int64(2)
+    >>> print(fm.matrix().loc["SCO", "finance/pooling"])
+    (−) Set-aside not enacted [S3]
+    Budgets delegated [S7]
+    """
+    if cell not in ("summary", "count"):
+        raise CaseStudyError(f"cell must be 'summary' or 'count', got {cell!r}")
+    if rows == cols:
+        raise CaseStudyError("rows and cols must be different columns")
+    _check(evidence, [rows, cols, "text"])
+    ev = _with_theme(evidence, theme_level)
+    if "tier" not in ev:
+        ev["tier"] = pd.NA
+    for c in {rows, cols, "tier"}:
+        ev[c] = ev[c].astype("string")
+    out = []
+    group_keys = [rows, cols] + ([] if "tier" in (rows, cols) else ["tier"])
+    for key, grp in ev.groupby(group_keys, sort=False, dropna=False):
+        rec = dict(zip(group_keys, key, strict=True))
+        ids = sorted({i for cell_ids in grp.get("source_id", pd.Series(dtype="string"))
+                      .dropna() for i in str(cell_ids).split(data.SOURCE_SEP) if i.strip()})
+        rec.update({"n": len(grp), "summary": _cell_text(grp),
+                    "source_id": data.SOURCE_SEP.join(ids)})
+        out.append(rec)
+    columns = list(dict.fromkeys([rows, cols, "tier", "n", "summary", "source_id"]))
+    cells = _ordered(pd.DataFrame(out, columns=columns),
+                     list(dict.fromkeys([rows, "tier", cols])))
+    return FrameworkMatrix(cells=cells, rows=rows, cols=cols, cell=cell)
+
+
+# --------------------------------------------------------------------------- HTML
+
+def evidence_html(frame: pd.DataFrame) -> str:
+    """An HTML table of evidence with every cell and header escaped, line breaks kept.
+
+    >>> "<script>" in evidence_html(pd.DataFrame({"text": ["<script>alert(1)</script>"]}))
+    False
+    """
+    def esc(v: object) -> str:
+        return "" if v is None or (not isinstance(v, str) and pd.isna(v)) else \
+            html.escape(str(v)).replace("\n", "<br>")
+
+    head = "".join(f"<th>{esc(c)}</th>" for c in [frame.index.name or "", *frame.columns])
+    body = "".join(
+        "<tr><th>" + esc(idx) + "</th>" + "".join(f"<td>{esc(v)}</td>" for v in row) + "</tr>"
+        for idx, row in zip(frame.index, frame.itertuples(index=False), strict=True))
+    return (f'<table class="dataframe evidence"><thead><tr>{head}</tr></thead>'
+            f"<tbody>{body}</tbody></table>")

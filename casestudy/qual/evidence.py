@@ -1,0 +1,146 @@
+"""The evidence table: one row per coded segment, and its checks.
+
+Columns (in this order): ``segment_id``, ``case`` (NL, IT, SCO, ENG), ``tier``
+(national, regional, local-strategic, frontline), ``document`` (source document or
+interview id), ``theme`` (a code path such as ``governance/accountability``), ``direction``
+(facilitator, barrier or neutral; missing where not coded), ``text`` (the coded text or a
+summary), ``start`` and ``end`` (offsets in code points, end exclusive, where known),
+``coder`` and ``source_id`` (one or more ids from ``data/raw/sources.csv``, ``;``-separated).
+
+>>> frame = pd.DataFrame({"segment_id": ["a"], "case": ["SCO"], "tier": ["regional"],
+...                       "document": ["S3"], "theme": ["finance/pooling"],
+...                       "direction": ["barrier"], "text": ["Set-aside not enacted"]})
+>>> ev = as_evidence(frame)
+>>> list(ev.columns) == list(COLUMNS)
+True
+>>> str(ev["tier"].dtype)
+'category'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from casestudy import cases, data
+from casestudy.errors import DataValidationError, Problem
+
+#: Tiers of the study, from the top down.
+TIERS: tuple[str, ...] = ("national", "regional", "local-strategic", "frontline")
+#: How a segment bears on integration, where it was coded.
+DIRECTIONS: tuple[str, ...] = ("facilitator", "barrier", "neutral")
+COLUMNS: tuple[str, ...] = ("segment_id", "case", "tier", "document", "theme", "direction",
+                            "text", "start", "end", "coder", "source_id")
+_REQUIRED = ("segment_id", "case", "tier", "document", "theme", "text")
+#: Separator of levels in a theme path.
+THEME_SEP = "/"
+
+
+def load_evidence(raw: Path | None = None) -> pd.DataFrame:
+    """The project's coded evidence (``data/raw/evidence.csv``), validated and typed.
+
+    ``case`` is an ordered categorical in registry order, ``tier`` and ``direction``
+    ordered categoricals in the order of ``TIERS`` and ``DIRECTIONS``.
+    """
+    return _categorise(data.load("evidence", raw))
+
+
+def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["case"] = cases.categorical(frame["case"])
+    frame["tier"] = pd.Categorical(frame["tier"], categories=list(TIERS), ordered=True)
+    frame["direction"] = pd.Categorical(frame["direction"], categories=list(DIRECTIONS),
+                                        ordered=True)
+    return frame
+
+
+def _case_code(value: str) -> str | None:
+    """A case code from a code or a case name, case-insensitively ("Scotland" → SCO)."""
+    text = str(value).strip()
+    for case in cases.CASES:
+        if text.upper() == case.code or text.casefold() == case.name.casefold():
+            return case.code
+    return None
+
+
+def as_evidence(frame: pd.DataFrame, *, file: str = "<evidence>",
+                rows: Sequence[int] | None = None) -> pd.DataFrame:
+    """Check ``frame`` against the evidence contract and return it typed, columns in order.
+
+    Missing optional columns are added empty. Case names are mapped to codes. Every
+    problem (missing value, unknown case, tier or direction, bad offsets, duplicate
+    segment id) is collected and raised together as one ``DataValidationError`` naming
+    ``file``, the row (``rows`` gives the file row of each frame row; by default the
+    frame's rows follow a header, so the first is row 2) and the column.
+    """
+    frame = frame.copy()
+    missing = [c for c in _REQUIRED if c not in frame.columns]
+    if missing:
+        raise DataValidationError([Problem(file, "missing-column", f"expected column "
+                                           f"'{c}' is missing", column=c) for c in missing])
+    for col in COLUMNS:
+        if col not in frame.columns:
+            frame[col] = pd.NA
+    frame = frame.loc[:, list(COLUMNS)].reset_index(drop=True)
+    file_rows = list(rows) if rows is not None else [i + 2 for i in range(len(frame))]
+    problems: list[Problem] = []
+    for col in ("segment_id", "document", "theme", "text", "direction", "coder",
+                "source_id"):
+        frame[col] = frame[col].astype("string").str.strip().replace("", pd.NA)
+    for i, row in frame.iterrows():
+        where = {"file": file, "row": file_rows[i]}
+        for col in _REQUIRED:
+            if pd.isna(row[col]) or str(row[col]).strip() == "":
+                problems.append(Problem(**where, rule="required", column=col,
+                                        message=f"'{col}' is empty"))
+        if not pd.isna(row["case"]) and str(row["case"]).strip():
+            code = _case_code(row["case"])
+            if code is None:
+                problems.append(Problem(**where, rule="enum", column="case", message=(
+                    f"unknown case {row['case']!r}: expected one of "
+                    f"{', '.join(cases.codes())} (or the case name)")))
+            frame.loc[i, "case"] = code
+        if not pd.isna(row["tier"]) and str(row["tier"]).strip() not in TIERS:
+            problems.append(Problem(**where, rule="enum", column="tier", message=(
+                f"unknown tier {row['tier']!r}: expected one of {', '.join(TIERS)}")))
+        if not pd.isna(row["direction"]) and row["direction"] not in DIRECTIONS:
+            problems.append(Problem(**where, rule="enum", column="direction", message=(
+                f"unknown direction {row['direction']!r}: expected one of "
+                f"{', '.join(DIRECTIONS)} or empty")))
+    for col in ("start", "end"):
+        as_num = pd.to_numeric(frame[col], errors="coerce")
+        for i in frame.index[frame[col].notna() & (as_num.isna() | (as_num < 0)
+                                                   | (as_num % 1 != 0))]:
+            problems.append(Problem(file, "type", f"'{col}' must be a whole number >= 0, "
+                                    f"got {frame.loc[i, col]!r}", row=file_rows[i],
+                                    column=col))
+        frame[col] = as_num.where(as_num.notna() & (as_num >= 0) & (as_num % 1 == 0))
+        frame[col] = frame[col].astype("Int64")
+    bad_span = frame["start"].notna() & frame["end"].notna() & (frame["end"] < frame["start"])
+    for i in frame.index[bad_span.fillna(False)]:
+        problems.append(Problem(file, "constraint", "'end' is before 'start'",
+                                row=file_rows[i], column="end"))
+    dup = frame["segment_id"].notna() & frame["segment_id"].duplicated(keep="first")
+    for i in frame.index[dup]:
+        problems.append(Problem(file, "unique", f"segment_id {frame.loc[i, 'segment_id']!r} "
+                                "appears more than once", row=file_rows[i],
+                                column="segment_id"))
+    if problems:
+        raise DataValidationError(problems)
+    frame["tier"] = frame["tier"].astype("string").str.strip()
+    return _categorise(frame)
+
+
+def theme_at(themes: Iterable[str] | pd.Series, level: int | None) -> pd.Series:
+    """Theme paths cut to their first ``level`` parts (None keeps the whole path).
+
+    >>> theme_at(pd.Series(["finance/pooling", "workforce"]), 1).tolist()
+    ['finance', 'workforce']
+    """
+    series = pd.Series(themes, dtype="string")
+    if level is None:
+        return series
+    if level < 1:
+        raise ValueError(f"level must be 1 or more, got {level}")
+    return series.str.split(THEME_SEP).str[:level].str.join(THEME_SEP).astype("string")

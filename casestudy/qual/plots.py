@@ -1,0 +1,129 @@
+"""Figures of coded evidence: theme-by-case heatmap, facilitator/barrier bars by tier,
+co-occurrence heatmap. Each takes tidy ``data=`` plus column names, accepts ``ax=`` and
+returns the Axes (or the Figure for small multiples), as seaborn does.
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from casestudy import cases
+from casestudy.plots import new_axes, use_style
+from casestudy.qual.evidence import DIRECTIONS, TIERS
+
+#: Facilitators blue, barriers vermilion, neutral grey (Okabe & Ito), as in the bars.
+DIRECTION_COLOURS = {"facilitator": "#0072B2", "barrier": "#D55E00", "neutral": "#999999"}
+
+
+def _axis_order(values: pd.Series, column: str) -> list[str]:
+    present = [str(v) for v in values.dropna().unique()]
+    if column == "case":
+        return cases.order(present)
+    if column == "tier":
+        return [t for t in TIERS if t in present]
+    return sorted(present)
+
+
+def theme_heatmap(data: pd.DataFrame, *, x: str = "case", y: str = "theme",
+                  value: str | None = None, ax: Axes | None = None,
+                  annot: bool = True, cmap: str = "Blues") -> Axes:
+    """Counts of segments per ``y`` (themes) and ``x`` (cases), as a heatmap.
+
+    ``data`` is either the evidence table (rows are counted) or a tidy table with the
+    counts in ``value``. Cases run in registry order and are labelled by name.
+
+    >>> ev = pd.DataFrame({"case": ["NL", "IT", "NL"], "theme": ["a", "a", "b"]})
+    >>> [t.get_text() for t in theme_heatmap(ev).get_xticklabels()]
+    ['Netherlands', 'Italy']
+    """
+    frame = data.copy()
+    frame[x] = frame[x].astype("string")
+    frame[y] = frame[y].astype("string")
+    if value is None:
+        table = frame.groupby([y, x]).size().unstack(fill_value=0)
+    else:
+        table = frame.pivot_table(index=y, columns=x, values=value, aggfunc="sum",
+                                  fill_value=0)
+    table = table.reindex(index=_axis_order(frame[y], y), columns=_axis_order(frame[x], x),
+                          fill_value=0)
+    ax = new_axes(ax, figsize=(1.2 * max(len(table.columns), 3) + 3,
+                               0.32 * max(len(table), 4) + 1.2))
+    sns.heatmap(table, ax=ax, annot=annot, fmt="d" if value is None else "g", cmap=cmap,
+                cbar=False, linewidths=0.5, linecolor="white")
+    if x == "case":
+        ax.set_xticklabels([cases.label(c) for c in table.columns])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=0)
+    ax.grid(False)
+    return ax
+
+
+def direction_bars(data: pd.DataFrame, *, y: str = "tier", direction: str = "direction",
+                   col: str | None = None, ax: Axes | None = None) -> Axes | Figure:
+    """Facilitators (right) and barriers (left) per ``y`` (tier), from the evidence table.
+
+    With ``col="case"`` draws one panel per case and returns the Figure.
+
+    >>> ev = pd.DataFrame({"tier": ["national", "national"], "direction": ["barrier",
+    ...                    "facilitator"], "case": ["NL", "NL"]})
+    >>> [float(p.get_width()) for p in direction_bars(ev).patches]
+    [1.0, -1.0]
+    """
+    if col is not None:
+        use_style()
+        panels = _axis_order(data[col].astype("string"), col)
+        fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels) + 1, 3.2),
+                                 sharey=True, sharex=True, layout="constrained",
+                                 squeeze=False)
+        for a, key in zip(axes[0], panels, strict=True):
+            direction_bars(data[data[col].astype("string") == key], y=y,
+                           direction=direction, ax=a)
+            a.set_title(cases.label(key) if col == "case" else key)
+            a.get_legend().remove()
+        handles, labels = axes[0][0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside upper right", fontsize=7, ncols=2)
+        return fig
+    ax = new_axes(ax, figsize=(6, 3.2))
+    frame = data.copy()
+    frame[y] = frame[y].astype("string")
+    levels = [t for t in TIERS if t in set(frame[y].dropna())] if y == "tier" else \
+        sorted(frame[y].dropna().unique())
+    counts = pd.crosstab(frame[y], frame[direction].astype("string")).reindex(
+        index=levels, columns=list(DIRECTIONS), fill_value=0)
+    pos = np.arange(len(levels))[::-1]
+    ax.barh(pos, counts["facilitator"], color=DIRECTION_COLOURS["facilitator"],
+            label="facilitator")
+    ax.barh(pos, -counts["barrier"], color=DIRECTION_COLOURS["barrier"], label="barrier")
+    ax.axvline(0, color="#333333", lw=0.8)
+    ax.set_yticks(pos, levels)
+    # Barriers are drawn leftwards; label their counts without the minus sign.
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{abs(v):g}"))
+    ax.set_xlabel("segments: barriers ← → facilitators")
+    ax.grid(axis="y", visible=False)
+    ax.legend(loc="best", fontsize=7)
+    return ax
+
+
+def cooccurrence_heatmap(matrix: pd.DataFrame, *, measure: str = "count",
+                         ax: Axes | None = None, annot: bool = True) -> Axes:
+    """A theme-by-theme co-occurrence matrix (``Cooccurrence.matrix()``) as a heatmap;
+    the lower triangle only, since the matrix is symmetric."""
+    n = len(matrix)
+    ax = new_axes(ax, figsize=(0.45 * n + 3, 0.4 * n + 2))
+    mask = np.triu(np.ones((n, n), dtype=bool))
+    sns.heatmap(matrix.astype(float), mask=mask, ax=ax, annot=annot and n <= 25,
+                fmt=".0f" if measure == "count" else ".2f", cmap="Purples", cbar=True,
+                cbar_kws={"label": "units with both themes" if measure == "count"
+                          else "Jaccard"}, linewidths=0.5, linecolor="white",
+                square=True)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.grid(False)
+    return ax

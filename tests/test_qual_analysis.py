@@ -1,0 +1,174 @@
+"""Cross-case analysis against hand-worked cases, HTML escaping and the XLSX export."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import openpyxl
+import pandas as pd
+import pytest
+
+from casestudy.errors import CaseStudyError
+from casestudy.qual import (
+    as_evidence,
+    balance,
+    cooccurrence,
+    direction_bars,
+    evidence_html,
+    framework_matrix,
+    frequency,
+    quotes,
+    recurrence,
+    theme_heatmap,
+)
+
+
+@pytest.fixture
+def ev() -> pd.DataFrame:
+    # Hand-worked: 7 segments, 3 cases, 2 tiers.
+    rows = [
+        ("1", "NL", "national", "d1", "finance/pooling", "barrier", "Walls between laws", "N22"),
+        ("2", "NL", "regional", "d2", "culture/trust", "facilitator", "Trust built", "N16"),
+        ("3", "NL", "regional", "d2", "finance/pooling", "neutral", "Three financiers", "N14"),
+        ("4", "SCO", "regional", "d3", "finance/pooling", "barrier", "Set-aside not enacted",
+         "S3"),
+        ("5", "SCO", "regional", "d3", "culture/trust", "facilitator", "Trust takes time",
+         "S13;S4"),
+        ("6", "ENG", "national", "d4", "power/centralisation", "barrier", "Command and control",
+         "E15"),
+        ("7", "ENG", "national", "d4", "finance/pooling", "facilitator", "BCF pooled", "E9"),
+    ]
+    frame = pd.DataFrame(rows, columns=["segment_id", "case", "tier", "document", "theme",
+                                        "direction", "text", "source_id"])
+    return as_evidence(frame)
+
+
+def test_framework_matrix_cells_by_hand(ev):
+    fm = framework_matrix(ev)
+    counts = fm.counts()
+    assert list(counts.index) == ["NL", "SCO", "ENG"]  # registry order
+    assert list(counts.columns) == ["culture/trust", "finance/pooling",
+                                    "power/centralisation"]
+    assert counts.values.tolist() == [[1, 2, 0], [1, 1, 0], [0, 1, 1]]
+    assert fm.matrix().loc["NL", "finance/pooling"] == (
+        "(−) Walls between laws [N22]\nThree financiers [N14]")
+    assert fm.matrix().loc["ENG", "culture/trust"] == ""
+    cell = fm.table().query("case == 'SCO' and theme == 'culture/trust'")
+    assert cell[["tier", "n", "source_id"]].values.tolist() == [["regional", 1, "S13;S4"]]
+    assert fm.counts(tier="national").values.tolist() == [[1, 0], [1, 1]]
+    assert fm.abridged(max_chars=10).loc["NL", "finance/pooling"] == \
+        "(−) Walls… (+1 more)"
+
+
+def test_framework_matrix_top_level_themes_and_tiers_as_rows(ev):
+    fm = framework_matrix(ev, rows="tier", theme_level=1)
+    assert fm.counts().to_dict("index") == {
+        "national": {"culture": 0, "finance": 2, "power": 1},
+        "regional": {"culture": 2, "finance": 2, "power": 0}}
+    with pytest.raises(CaseStudyError, match="cell must be"):
+        framework_matrix(ev, cell="mean")
+
+
+def test_framework_matrix_xlsx_one_sheet_per_tier(ev, tmp_path):
+    path = framework_matrix(ev).to_xlsx(tmp_path / "fm.xlsx")
+    wb = openpyxl.load_workbook(path)
+    assert wb.sheetnames == ["all", "national", "regional", "counts", "cells"]
+    ws = wb["regional"]
+    header = [c.value for c in ws[1]]
+    assert header == ["case", "culture/trust", "finance/pooling"]
+    assert ws["A3"].value == "SCO" and ws["C3"].value == "(−) Set-aside not enacted [S3]"
+    again = framework_matrix(ev).to_xlsx(tmp_path / "fm2.xlsx")
+    assert path.read_bytes() == again.read_bytes()
+
+
+def test_framework_matrix_refuses_to_write_raw(ev, monkeypatch, tmp_path):
+    monkeypatch.setenv("CASESTUDY_RAW_DIR", str(tmp_path))
+    with pytest.raises(CaseStudyError, match="data/raw"):
+        framework_matrix(ev).to_xlsx(tmp_path / "x.xlsx")
+
+
+def test_frequency_and_balance_by_hand(ev):
+    freq = frequency(ev, by=["case"], theme_level=1)
+    assert freq.values.tolist() == [["NL", "culture", 1], ["NL", "finance", 2],
+                                    ["SCO", "culture", 1], ["SCO", "finance", 1],
+                                    ["ENG", "finance", 1], ["ENG", "power", 1]]
+    bal = balance(ev, by=["case", "tier"])
+    assert bal[["case", "tier", "facilitator", "barrier", "neutral", "n", "balance"]
+               ].values.tolist() == [
+        ["NL", "national", 0, 1, 0, 1, -1], ["NL", "regional", 1, 0, 1, 2, 1],
+        ["SCO", "regional", 1, 1, 0, 2, 0], ["ENG", "national", 1, 1, 0, 2, 0]]
+    by_tier = balance(ev, by="tier")
+    assert by_tier.set_index("tier")["balance"].to_dict() == {"national": -1, "regional": 1}
+
+
+def test_cooccurrence_by_case_count_and_jaccard(ev):
+    co = cooccurrence(ev, by="case").table().set_index(["theme_a", "theme_b"])
+    # trust in {NL, SCO}; pooling in {NL, SCO, ENG}; centralisation in {ENG}
+    assert co.loc[("culture/trust", "finance/pooling"), "count"] == 2
+    assert co.loc[("culture/trust", "finance/pooling"), "jaccard"] == pytest.approx(2 / 3)
+    assert co.loc[("finance/pooling", "power/centralisation"), "count"] == 1
+    assert co.loc[("finance/pooling", "power/centralisation"), "jaccard"] == \
+        pytest.approx(1 / 3)
+    assert ("culture/trust", "power/centralisation") not in co.index
+    mat = cooccurrence(ev, by="case").matrix("count")
+    assert mat.loc["finance/pooling", "finance/pooling"] == 3
+    assert mat.loc["power/centralisation", "finance/pooling"] == 1
+    by_doc = cooccurrence(ev, by="document").table()
+    assert by_doc[["theme_a", "theme_b", "count"]].values.tolist() == [
+        ["culture/trust", "finance/pooling", 2],
+        ["finance/pooling", "power/centralisation", 1]]
+
+
+def test_cooccurrence_spans_by_hand():
+    frame = pd.DataFrame({"document": ["d", "d", "d", "d", "e"],
+                          "theme": ["a", "b", "a", "c", "b"],
+                          "start": [0, 5, 50, 9, 0], "end": [10, 20, 60, 10, 10]})
+    co = cooccurrence(frame, by="span").table().set_index(["theme_a", "theme_b"])
+    # a[0,10) overlaps b[5,20) and c[9,10); b overlaps c; a[50,60) overlaps nothing;
+    # adjacent spans do not overlap (end is exclusive); document e is separate.
+    assert co["count"].to_dict() == {("a", "b"): 1, ("a", "c"): 1, ("b", "c"): 1}
+    assert co.loc[("a", "b"), "jaccard"] == pytest.approx(1 / (2 + 2 - 1))
+    touching = pd.DataFrame({"document": ["d", "d"], "theme": ["a", "b"], "start": [0, 10],
+                             "end": [10, 20]})
+    assert cooccurrence(touching, by="span").table().empty
+
+
+def test_quotes_and_recurrence(ev):
+    got = quotes(ev, theme="finance", tier="regional")
+    assert got["segment_id"].tolist() == ["3", "4"]
+    assert quotes(ev, case=["ENG"], direction="barrier")["text"].tolist() == [
+        "Command and control"]
+    assert quotes(ev, contains="TRUST")["segment_id"].tolist() == ["2", "5"]
+    assert quotes(ev, theme="finance/pool").empty  # prefix means whole levels
+    rec = recurrence(ev).set_index("theme")
+    assert rec.loc["finance/pooling", "pattern"] == "all"
+    assert rec.loc["finance/pooling", "case"] == "NL;SCO;ENG"
+    assert rec.loc["power/centralisation", "pattern"] == "particular"
+    assert rec.loc["culture/trust", "pattern"] == "some"
+
+
+def test_evidence_text_is_escaped_in_html(ev):
+    hostile = ev.copy()
+    hostile.loc[0, "text"] = '<script>alert("x")</script> & <b>bold</b>'
+    fm = framework_matrix(hostile)
+    for page in (fm.to_html(), fm.to_html(abridged=False), evidence_html(hostile),
+                 hostile._repr_html_(), fm.table()._repr_html_()):
+        assert "<script>" not in page and "<b>bold" not in page
+        assert "&lt;script&gt;" in page
+    assert "<br>" in fm.to_html(abridged=False)  # line breaks survive as markup
+
+
+def test_plots_return_axes_and_figure(ev):
+    ax = theme_heatmap(ev)
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Netherlands", "Scotland",
+                                                            "England"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "culture/trust", "finance/pooling", "power/centralisation"]
+    _, given = plt.subplots()
+    assert direction_bars(ev, ax=given) is given
+    widths = sorted(float(p.get_width()) for p in given.patches)
+    assert widths == [-2.0, -1.0, 1.0, 2.0]  # barriers: national 2, regional 1
+    fig = direction_bars(ev, col="case")
+    assert [a.get_title() for a in fig.axes] == ["Netherlands", "Scotland", "England"]
+    co_ax = cooccurrence(ev).plot(measure="jaccard")
+    assert len(co_ax.get_yticklabels()) == 3
+    plt.close("all")
