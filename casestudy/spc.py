@@ -277,12 +277,14 @@ class SPCResult:
         for f, g in self.points.groupby("facet", sort=False):
             last = g.iloc[-1]
             latest_period = g[g["period"] == last["period"]]
+            flagged = g.loc[g["rule"].notna(), "index"]
             assurance = _assurance(last, self.improvement)
             rows.append({
                 "facet": f, "n": len(g), "periods": int(g["period"].nunique()),
                 "latest_index": last["index"], "latest_value": last["value"],
                 "mean": last["mean"], "lpl": last["lpl"], "upl": last["upl"],
                 "special_cause_points": int(g["rule"].notna().sum()),
+                "first_special_cause": flagged.iloc[0] if len(flagged) else None,
                 "special_cause_latest_period": int(latest_period["rule"].notna().sum()),
                 "variation": last["variation"],
                 "variation_text": VARIATION_TEXT[last["variation"]],

@@ -310,3 +310,11 @@ def test_unsorted_input_is_charted_in_index_order():
     df = series([1, 2] * 6 + [1, 9])
     t = spc.xmr(df.iloc[::-1], "v", index="month").table()
     assert t["value"].tolist() == df["v"].astype(float).tolist()
+
+
+def test_summary_gives_the_first_special_cause_and_latest_variation():
+    df = series([5, 6] * 7 + [30])
+    s = spc.xmr(df, "v", index="month", improvement="decrease", fix_after=14).summary()
+    assert s["first_special_cause"].iloc[0] == df["month"].iloc[-1]
+    assert s["variation"].iloc[0] == "special_cause_concern"
+    assert s["special_cause_points"].iloc[0] == 1
