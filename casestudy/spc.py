@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
@@ -318,6 +319,13 @@ class SPCResult:
             a.tick_params(labelsize=6)
         for a in axes.flat[len(facets):]:
             a.set_visible(False)
+        index = self.points["index"]
+        if pd.api.types.is_datetime64_any_dtype(index):
+            # A few whole years per panel: legible in small multiples, and far cheaper to lay
+            # out than matplotlib's automatic date ticks on dozens of axes.
+            span = (index.max() - index.min()).days / 365.25
+            axes[0, 0].xaxis.set_major_locator(mdates.YearLocator(max(1, math.ceil(span / 4))))
+            axes[0, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         if title:
             fig.suptitle(title)
         return fig
