@@ -16,8 +16,9 @@ Geographies are ISO 3166-1 alpha-3 codes; ``case`` is set only where a state is 
 >>> p = pathlib.Path(tempfile.mkdtemp()) / "ghed.csv"
 >>> _ = p.write_text("IndicatorCode,SpatialDim,TimeDim,NumericValue\\n"
 ...                  "GHED_CHEGDP_SHA2011,NLD,2020,11.1\\n")
->>> read_ghed(p).loc[0, ["geography", "case", "indicator", "year", "value"]].tolist()
-['NLD', 'NL', 'che_pct_gdp', 2020, 11.1]
+>>> row = read_ghed(p).iloc[0]
+>>> row.geography, row.case, row.indicator, int(row.year), float(row.value)
+('NLD', 'NL', 'che_pct_gdp', 2020, 11.1)
 """
 
 from __future__ import annotations
