@@ -14,6 +14,7 @@ nothing here writes to ``data/raw/``.
 from __future__ import annotations
 
 import hashlib
+import http.client
 import re
 import sys
 import urllib.error
@@ -89,13 +90,16 @@ def cache_dir() -> Path:
 
 
 def fetch(name: str, *, url: str | None = None, cache: Path | None = None,
-          timeout: float = 15.0, progress: IO[str] | None = sys.stderr) -> Fetched:
+          timeout: float = 15.0, progress: IO[str] | None = None,
+          quiet: bool = False) -> Fetched:
     """Download ``name`` into ``cache/NAME/``.
 
     ``url`` overrides the publisher's URL (a mirror, or a test server). The file and its
     sha256 land atomically, so an interrupted download leaves no partial file. For a zip,
     the CSV named by ``Download.member`` is unpacked beside it and is the ``file`` to read.
+    The progress bar goes to ``progress`` (default: stderr) unless ``quiet``.
     """
+    stream = None if quiet else (progress or sys.stderr)
     if name in NO_STABLE_URL:
         raise CaseStudyError(f"fetch {name}: {NO_STABLE_URL[name]}")
     if name not in DOWNLOADS:
@@ -121,16 +125,20 @@ def fetch(name: str, *, url: str | None = None, cache: Path | None = None,
     with response, data.atomic_path(target) as tmp, open(tmp, "wb") as out:
         total = int(response.headers.get("Content-Length") or 0)
         done = 0
-        while block := response.read(1 << 16):
-            out.write(block)
-            digest.update(block)
-            done += len(block)
-            _progress(progress, name, done, total)
+        try:
+            while block := response.read(1 << 16):
+                out.write(block)
+                digest.update(block)
+                done += len(block)
+                _progress(stream, name, done, total)
+        except (OSError, http.client.HTTPException) as exc:
+            raise CaseStudyError(f"fetch {name}: the download broke off after {done} bytes "
+                                 f"({exc!r}); nothing was saved") from None
         if total and done != total:
             raise CaseStudyError(f"fetch {name}: the connection closed after {done} of "
                                  f"{total} bytes; nothing was saved")
-    if progress is not None:
-        progress.write("\n")
+    if stream is not None:
+        stream.write("\n")
     sha = digest.hexdigest()
     data.atomic_write(folder / f"{item.filename}.sha256", f"{sha}  {item.filename}\n")
     return Fetched(target, sha, _unpack(item, target) if item.member else target)
