@@ -13,17 +13,20 @@ from casestudy.indicators.compare import (
     missing_years,
     rank,
 )
+from casestudy.indicators.context import TITLES, load_indicators, topic
 from casestudy.indicators.readers import read_gapminder, read_ghed, read_wdi, read_wpp
 from casestudy.indicators.tidy import TIDY_COLUMNS, read_table
 
 __all__ = [
     "TIDY_COLUMNS",
+    "TITLES",
     "Convergence",
     "change",
     "convergence",
     "gap_to_peers",
     "index_to",
     "latest",
+    "load_indicators",
     "missing_years",
     "rank",
     "read_gapminder",
@@ -31,4 +34,5 @@ __all__ = [
     "read_table",
     "read_wdi",
     "read_wpp",
+    "topic",
 ]

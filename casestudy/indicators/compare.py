@@ -46,6 +46,15 @@ def _check(df: pd.DataFrame, by: str) -> pd.DataFrame:
     return frame
 
 
+def _carry(part: pd.DataFrame) -> dict[str, str]:
+    """Unit and source ids of the rows a result rests on, so figures can cite them."""
+    out = {}
+    for col in ("unit", "source_id"):
+        if col in part.columns:
+            out[col] = ";".join(dict.fromkeys(str(v) for v in part[col].dropna()))
+    return out
+
+
 def _ranges(years: list[int]) -> str:
     """Years as compact ranges: [2001, 2002, 2003, 2007] → '2001-2003, 2007'."""
     out: list[str] = []
@@ -141,7 +150,7 @@ def change(df: pd.DataFrame, *, start: int, end: int, by: str = "geography") -> 
                      "pct_change": (v1 - v0) / v0 * 100 if v0 else np.nan,
                      "cagr_pct": ((v1 / v0) ** (1 / (end - start)) - 1) * 100
                      if positive else np.nan,
-                     "note": note})
+                     "note": note, **_carry(part)})
     return pd.DataFrame(rows)
 
 
@@ -190,7 +199,7 @@ def latest(df: pd.DataFrame, *, by: str = "geography",
             rows.append({by: key, "indicator": indicator,
                          "year": year if year is not None else pd.NA,
                          "value": float(value.iloc[0]) if len(value) else np.nan,
-                         "latest_own_year": own, "note": note})
+                         "latest_own_year": own, "note": note, **_carry(series)})
     out = pd.DataFrame(rows)
     out["year"] = out["year"].astype("Int64")
     return out
@@ -219,7 +228,8 @@ def rank(df: pd.DataFrame, year: int | None = None, *, by: str = "geography",
             value = series.loc[series["year"] == year, "value"]
             rows.append({by: key, "indicator": indicator, "year": year,
                          "value": float(value.iloc[0]) if len(value) else np.nan,
-                         "note": "" if len(value) else f"no value in {year}"})
+                         "note": "" if len(value) else f"no value in {year}",
+                         **_carry(series)})
         table = pd.DataFrame(rows)
         table["year"] = table["year"].astype("Int64")
     ranks = table.groupby("indicator")["value"].rank(method="min", ascending=ascending)
@@ -260,7 +270,7 @@ def gap_to_peers(df: pd.DataFrame, focus: str, *, by: str = "geography") -> pd.D
                          "peers_mean": mean, "gap": gap,
                          "gap_pct": gap / mean * 100 if mean else np.nan,
                          "note": f"no value for {', '.join(absent)}" if absent else
-                         ("no peers" if not peers else "")})
+                         ("no peers" if not peers else ""), **_carry(part)})
     return pd.DataFrame(rows)
 
 
@@ -271,7 +281,8 @@ class Convergence:
     ``years`` holds the coefficient of variation (standard deviation / mean) across the
     geographies in each year in which all of them have a value, with the source ids it
     rests on; ``trend`` regresses ``cv`` on year (OLS) per indicator: a negative slope is
-    convergence.
+    convergence. The ``p_value`` assumes independent residuals, which annual series rarely
+    have: read it as a description of the trend, not a test.
     """
 
     by: str
