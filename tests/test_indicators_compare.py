@@ -164,14 +164,21 @@ def test_convergence_sample_sd_option():
     assert math.isclose(convergence(df, ddof=1).years.loc[0, "cv"], math.sqrt(8) / 4)
 
 
-def test_diverging_and_too_few_years():
+def test_direction_needs_a_clear_trend_and_three_years():
     df = table([("A", "x", 2000, 4.0), ("B", "x", 2000, 4.0),
                 ("A", "x", 2001, 3.0), ("B", "x", 2001, 5.0),
-                ("A", "y", 2000, 1.0), ("B", "y", 2000, 2.0)])
+                ("A", "x", 2002, 2.0), ("B", "x", 2002, 6.0),
+                ("A", "x", 2003, 1.0), ("B", "x", 2003, 7.0),
+                ("A", "y", 2000, 1.0), ("B", "y", 2000, 2.0),
+                ("A", "y", 2001, 1.0), ("B", "y", 2001, 3.0),
+                ("A", "z", 2000, 1.0), ("B", "z", 2000, 3.0), ("A", "z", 2001, 2.0),
+                ("B", "z", 2001, 2.0), ("A", "z", 2002, 1.0), ("B", "z", 2002, 3.0)])
     trend = convergence(df).table().set_index("indicator")
-    assert trend.loc["x", "direction"] == "diverging"
-    assert np.isnan(trend.loc["x", "p_value"])  # two points: no test
+    assert trend.loc["x", "direction"] == "diverging"  # cv 0, .25, .5, .75
+    assert trend.loc["x", "p_value"] < 1e-6
     assert trend.loc["y", "direction"] == "too few years"
+    assert np.isnan(trend.loc["y", "p_value"])  # two points: no test
+    assert trend.loc["z", "direction"] == "no clear trend"  # cv .5, 0, .5: slope 0
 
 
 def test_duplicate_keys_and_missing_columns_are_refused():

@@ -301,17 +301,21 @@ class Convergence:
         return dispersion(self.years, ax=ax)
 
 
-def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0) -> Convergence:
+def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0,
+                alpha: float = 0.05) -> Convergence:
     """Coefficient of variation across geographies by year and its linear trend per indicator.
 
     Only years in which every geography of an indicator has a value are used (the years
     left out are listed in the trend's ``years_left_out``). ``ddof=0`` treats the
     geographies as the whole set compared rather than a sample of a larger population.
+    ``direction`` is ``converging`` or ``diverging`` when the slope's p-value is below
+    ``alpha``, ``no clear trend`` otherwise, and ``too few years`` with fewer than three.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"geography": ["A", "B"] * 3, "indicator": "x",
     ...                    "year": [2000, 2000, 2001, 2001, 2002, 2002],
     ...                    "value": [1.0, 3.0, 1.5, 2.5, 2.0, 2.0]})
+    >>> # cv falls by exactly 0.25 a year: a perfect fit, p = 0
     >>> convergence(df).years["cv"].round(3).tolist()
     [0.5, 0.25, 0.0]
     >>> result = convergence(df).table()
@@ -341,8 +345,12 @@ def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0) -> Co
             fit = sm.OLS(stats["cv"].to_numpy(), sm.add_constant(elapsed)).fit()
             slope = float(fit.params[1])
             p_value = float(fit.pvalues[1]) if len(stats) >= 3 else np.nan
-        direction = ("converging" if slope < 0 else "diverging" if slope > 0 else
-                     "no change" if slope == 0 else "too few years")
+        if len(stats) < 3:
+            direction = "too few years"
+        elif not p_value < alpha:
+            direction = "no clear trend"
+        else:
+            direction = "converging" if slope < 0 else "diverging"
         trend_rows.append({
             "indicator": indicator, "first_year": int(stats.index.min()) if len(stats) else
             pd.NA, "last_year": int(stats.index.max()) if len(stats) else pd.NA,
