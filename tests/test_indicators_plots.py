@@ -41,7 +41,7 @@ def test_trend_grid_panels_colours_labels_footer(df):
     assert isinstance(fig, Figure)
     visible = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_title() for ax in visible] == ["Beds", "pop_65plus_pct_pop"]
-    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    labels = [t.get_text() for t in visible[-1].get_legend().get_texts()]
     assert labels[:3] == ["Netherlands", "Italy", UK]
     assert "projection or status unstated" in labels
     colours = {to_hex(line.get_color()) for line in visible[0].lines}

@@ -39,15 +39,16 @@ def _footer(target: Figure | Axes, data: pd.DataFrame, source: str | None,
         source_footer(target, ids, note=note)
 
 
-def _legend(fig: Figure, keys: list[str], *, dashed_note: bool) -> None:
+def _legend(ax: Axes, keys: list[str], *, dashed_note: bool) -> None:
+    """Legend beside the top-right panel: clear of a suptitle, and counted by the layout."""
     colours = cases.palette(keys)
     handles = [Line2D([], [], color=colours[k], marker="o", lw=1.5, label=cases.label(k))
                for k in keys]
     if dashed_note:
         handles.append(Line2D([], [], color="#666666", ls="--", lw=1.2,
                               label="projection or status unstated"))
-    fig.legend(handles=handles, loc="outside upper center", ncols=len(handles),
-               fontsize=8)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.02, 1), fontsize=8,
+              borderaxespad=0)
 
 
 def trend_grid(data: pd.DataFrame, *, x: str = "year", y: str = "value",
@@ -64,14 +65,14 @@ def trend_grid(data: pd.DataFrame, *, x: str = "year", y: str = "value",
     >>> df = pd.DataFrame({"geography": ["NLD", "NLD", "GBR", "GBR"], "indicator": "x",
     ...                    "year": [2000, 2001] * 2, "value": [1.0, 2.0, 2.0, 3.0]})
     >>> fig = trend_grid(df, source=None)
-    >>> [t.get_text() for t in fig.legends[0].get_texts()]
+    >>> [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
     ['Netherlands', 'United Kingdom (Scotland and England)']
     """
     use_style()
     panels = list(dict.fromkeys(data[col]))
     ncols = min(col_wrap, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols, 2.5 * nrows + 0.8),
+    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols + 2.4, 2.5 * nrows + 0.8),
                              layout="constrained", squeeze=False)
     keys = _keys(data[hue])
     colours = cases.palette(keys)
@@ -102,7 +103,7 @@ def trend_grid(data: pd.DataFrame, *, x: str = "year", y: str = "value",
         ax.set_xlabel("")
     for ax in list(axes.flat)[len(panels):]:
         ax.set_visible(False)
-    _legend(fig, keys, dashed_note=dashed)
+    _legend(axes[0, ncols - 1], keys, dashed_note=dashed)
     _footer(fig, data, source, note)
     return fig
 
@@ -124,7 +125,7 @@ def latest_dotplot(data: pd.DataFrame, *, x: str = "value", y: str = "indicator"
     """
     use_style()
     rows = list(dict.fromkeys(data[y]))
-    fig, axes = plt.subplots(len(rows), 1, figsize=(7, 0.75 * len(rows) + 1.0),
+    fig, axes = plt.subplots(len(rows), 1, figsize=(9, 0.75 * len(rows) + 1.0),
                              layout="constrained", squeeze=False)
     keys = _keys(data[hue])
     colours = cases.palette(keys)
@@ -145,7 +146,7 @@ def latest_dotplot(data: pd.DataFrame, *, x: str = "value", y: str = "indicator"
         ax.grid(axis="y", visible=False)
         ax.margins(x=0.15)
         ax.tick_params(axis="x", labelsize=7)
-    _legend(fig, keys, dashed_note=False)
+    _legend(axes[0, 0], keys, dashed_note=False)
     _footer(fig, data, source, note)
     return fig
 
