@@ -80,8 +80,10 @@ class Fetched:
 NO_STABLE_URL = {
     "who-ghed": "WHO publishes the Global Health Expenditure Database through an interactive "
                 "download page (https://apps.who.int/nha/database) with no stable file URL; "
-                "export the indicators from there or from the Global Health Observatory and "
-                "pass the CSV to `casestudy extract indicators --from`.",
+                "export the GHED_* indicators for NLD, ITA and GBR as CSV from the Global "
+                "Health Observatory portal (https://www.who.int/data/gho) and pass that "
+                "file, in place of who_ghed_nld_ita_gbr.csv, to "
+                "`casestudy extract indicators --from`.",
 }
 
 

@@ -53,6 +53,16 @@ def test_ghed_gho_layout_exact_values_and_case(tmp_path):
     assert set(out["source_id"]) == {"WHO-GHED"}
 
 
+def test_ghed_gho_portal_export_reads_the_unrounded_value(tmp_path):
+    text = ('"IndicatorCode","Indicator","SpatialDimValueCode","Location","Period",'
+            '"Value","FactValueNumeric"\n'
+            '"GHED_CHEGDP_SHA2011","Current health expenditure (CHE) as percentage of gross '
+            'domestic product (GDP) (%)","ITA","Italy","2022","9.03","9.02753"\n')
+    out = readers.read_ghed(write(tmp_path, text))
+    assert out[["geography", "case", "year", "value"]].values.tolist() == [
+        ["ITA", "IT", 2022, 9.02753]]
+
+
 def test_wdi_wide_with_preamble(tmp_path):
     out = readers.read_wdi(write(tmp_path, WDI_WIDE))
     assert out[["geography", "year", "value"]].values.tolist() == [

@@ -153,17 +153,24 @@ def _tidy(frame: pd.DataFrame, codes: dict[str, tuple[str, str]], *, code_col: s
 
 # --------------------------------------------------------------------------- WHO GHED
 
-GHED_ALIASES = {"SpatialDim": "iso3", "COUNTRY_CODE": "iso3", "TimeDim": "year",
-                "YEAR": "year", "NumericValue": "value", "Date": "who_last_updated"}
+GHED_ALIASES = {
+    # Global Health Observatory OData API, flattened to CSV
+    "SpatialDim": "iso3", "TimeDim": "year", "NumericValue": "value",
+    "Date": "who_last_updated",
+    # GHO data portal export ("Download data as CSV")
+    "SpatialDimValueCode": "iso3", "Period": "year", "FactValueNumeric": "value",
+}
 
 
 def read_ghed(path: str | Path) -> pd.DataFrame:
     """WHO Global Health Expenditure Database, one row per indicator, country and year.
 
-    Accepts the Global Health Observatory export (``IndicatorCode``, ``SpatialDim``,
-    ``TimeDim``, ``NumericValue``) and the redistributed copy (``IndicatorCode``, ``iso3``,
-    ``year``, ``value``). Indicator codes must be among ``GHED_CODES``. GHED figures are
-    WHO estimates (status ``estimate``).
+    Accepts the Global Health Observatory's layouts (API: ``IndicatorCode``, ``SpatialDim``,
+    ``TimeDim``, ``NumericValue``; portal CSV export: ``IndicatorCode``,
+    ``SpatialDimValueCode``, ``Period``, ``FactValueNumeric``) and the redistributed copy
+    (``IndicatorCode``, ``iso3``, ``year``, ``value``). Numeric values are read, never
+    the display ``Value`` column, which WHO rounds. Indicator codes must be among
+    ``GHED_CODES``. GHED figures are WHO estimates (status ``estimate``).
     """
     file, what = str(path), "WHO GHED export"
     frame = read_table(path, required=["IndicatorCode", "iso3", "year", "value"], what=what,
