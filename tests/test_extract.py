@@ -152,3 +152,13 @@ def test_run_refuses_a_bad_official_file(tmp_path):
         (folder / name).write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(DataValidationError, match=re.escape("who_ghed_nld_ita_gbr.csv")):
         extract.build("indicators", [folder])
+
+
+def test_committed_indicators_load_with_registry_labels():
+    from casestudy.indicators import load_indicators
+
+    table = load_indicators()
+    uk = table[table["geography"] == "GBR"]
+    assert set(uk["label"]) == {"United Kingdom (Scotland and England)"}
+    assert uk["case"].isna().all()
+    assert set(table["status"]) <= {"estimate", "projection", "unstated"}

@@ -138,9 +138,24 @@ def test_gap_to_peers_hand_worked_and_missing_peer_reported():
     assert set(out["peers"]) == {"GBR;ITA"}
 
 
+def test_gap_to_peers_case_code_names_its_state_but_never_the_uk():
+    assert gap_to_peers(BEDS, "NL").equals(gap_to_peers(BEDS, "NLD"))
+    for code in ("SCO", "ENG"):
+        with pytest.raises(CaseStudyError, match=r"not for .* alone"):
+            gap_to_peers(BEDS, code)
+
+
+def test_rank_default_year_skips_projections():
+    df = table([("NLD", "x", 2020, 1.0), ("NLD", "x", 2030, 9.0),
+                ("ITA", "x", 2020, 2.0), ("ITA", "x", 2030, 3.0)])
+    df["status"] = ["estimate", "projection"] * 2
+    assert rank(df).set_index("geography")["rank"].to_dict() == {"ITA": 1, "NLD": 2}
+    assert set(rank(df, exclude_projections=False)["year"]) == {2030}
+
+
 def test_gap_to_peers_unknown_focus():
-    with pytest.raises(CaseStudyError, match="'SCO' is not in column"):
-        gap_to_peers(BEDS, "SCO")
+    with pytest.raises(CaseStudyError, match="'XYZ' is not in column"):
+        gap_to_peers(BEDS, "XYZ")
 
 
 def test_convergence_hand_worked():

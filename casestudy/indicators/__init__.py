@@ -13,7 +13,7 @@ from casestudy.indicators.compare import (
     missing_years,
     rank,
 )
-from casestudy.indicators.context import TITLES, load_indicators, topic
+from casestudy.indicators.context import TITLES, labelled, load_indicators, topic
 from casestudy.indicators.readers import read_gapminder, read_ghed, read_wdi, read_wpp
 from casestudy.indicators.tidy import TIDY_COLUMNS, read_table
 
@@ -25,6 +25,7 @@ __all__ = [
     "convergence",
     "gap_to_peers",
     "index_to",
+    "labelled",
     "latest",
     "load_indicators",
     "missing_years",

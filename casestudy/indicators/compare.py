@@ -25,6 +25,7 @@ import pandas as pd
 import statsmodels.api as sm
 from matplotlib.axes import Axes
 
+from casestudy import cases
 from casestudy.errors import CaseStudyError
 
 KEY = ("indicator", "year", "value")
@@ -206,12 +207,12 @@ def latest(df: pd.DataFrame, *, by: str = "geography",
 
 
 def rank(df: pd.DataFrame, year: int | None = None, *, by: str = "geography",
-         ascending: bool = False) -> pd.DataFrame:
+         ascending: bool = False, exclude_projections: bool = True) -> pd.DataFrame:
     """Rank of each geography per indicator in ``year`` (1 = highest unless ``ascending``).
 
-    Without ``year``, each indicator is ranked in its latest common year (see ``latest``),
-    given in the ``year`` column. A geography with no value in that year gets no rank and
-    a ``note``; ties share the lower rank.
+    Without ``year``, each indicator is ranked in its latest common year (see ``latest``,
+    which also explains ``exclude_projections``), given in the ``year`` column. A geography
+    with no value in that year gets no rank and a ``note``; ties share the lower rank.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"geography": ["NLD", "ITA", "GBR"], "indicator": "x",
@@ -220,7 +221,7 @@ def rank(df: pd.DataFrame, year: int | None = None, *, by: str = "geography",
     [['GBR', 3], ['ITA', 1], ['NLD', 2]]
     """
     if year is None:
-        table = latest(df, by=by, exclude_projections=False)
+        table = latest(df, by=by, exclude_projections=exclude_projections)
     else:
         frame = _check(df, by)
         rows = []
@@ -242,9 +243,11 @@ def gap_to_peers(df: pd.DataFrame, focus: str, *, by: str = "geography") -> pd.D
     """Distance of ``focus`` from the mean of the other geographies, per indicator and year.
 
     ``gap`` = focus value - mean of the peers; ``gap_pct`` is the gap as a percentage of
-    that mean. The peers are every other geography with the indicator; a year in which one
-    of them (or the focus) has no value gets no gap and a ``note`` naming who is missing,
-    so the peer group never changes silently from year to year.
+    that mean. ``focus`` is a value of ``by``, or a case code standing for its state (NL for
+    NLD); SCO and ENG are refused against GBR figures, which are the UK's. The peers are
+    every other geography with the indicator; a year in which one of them (or the focus) has
+    no value gets no gap and a ``note`` naming who is missing, so the peer group never
+    changes silently from year to year.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"geography": ["NLD", "ITA", "GBR"], "indicator": "x",
@@ -253,6 +256,7 @@ def gap_to_peers(df: pd.DataFrame, focus: str, *, by: str = "geography") -> pd.D
     [[7.0, 3.0, 42.857142857142854]]
     """
     frame = _check(df, by)
+    focus = _resolve_focus(focus, frame, by)
     if focus not in set(frame[by]):
         raise CaseStudyError(f"gap_to_peers: {focus!r} is not in column {by!r} (found: "
                              f"{', '.join(sorted(set(frame[by])))})")
@@ -272,6 +276,18 @@ def gap_to_peers(df: pd.DataFrame, focus: str, *, by: str = "geography") -> pd.D
                          "note": f"no value for {', '.join(absent)}" if absent else
                          ("no peers" if not peers else ""), **_carry(part)})
     return pd.DataFrame(rows)
+
+
+def _resolve_focus(focus: str, frame: pd.DataFrame, by: str) -> str:
+    """A case code names its state in a table of states: NL → NLD; SCO and ENG never GBR."""
+    if focus in set(frame[by]) or focus not in cases.codes():
+        return focus
+    state = cases.get(focus).state_iso3
+    if cases.case_for_state(state) != focus:
+        raise CaseStudyError(
+            f"gap_to_peers: {state} figures stand for {cases.label(state)}, not for "
+            f"{cases.label(focus)} alone; compare {focus} with a {focus}-level series")
+    return state
 
 
 @dataclass(frozen=True)

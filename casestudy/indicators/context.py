@@ -54,6 +54,31 @@ def topic(name: str) -> list[str]:
     return list(_TOPICS[name])
 
 
+def labelled(table: pd.DataFrame, *, by: str = "geography") -> pd.DataFrame:
+    """``table`` with its ``by`` codes replaced by display names in a leading ``state`` column.
+
+    For tables shown to readers: rows in registry order within each indicator, and the UK
+    as "United Kingdom (Scotland and England)".
+
+    >>> import pandas as pd
+    >>> labelled(pd.DataFrame({"geography": ["GBR", "NLD"], "value": [1.0, 2.0]}))
+                                       state  value
+    0                            Netherlands    2.0
+    1  United Kingdom (Scotland and England)    1.0
+    """
+    position = {key: i for i, key in enumerate(cases.order())}
+    order = pd.DataFrame({"_state": table[by].map(position)}, index=table.index)
+    keys = ["_state"]
+    if "indicator" in table.columns:
+        order["_indicator"] = table["indicator"]
+        keys = ["_indicator", "_state"]
+    # Registry order (Netherlands, Italy, United Kingdom) within each indicator.
+    rows = order.sort_values(keys, kind="mergesort").index
+    out = table.loc[rows].drop(columns=[by, "label"], errors="ignore")
+    out.insert(0, "state", table.loc[rows, by].map(cases.label).astype("string"))
+    return out.reset_index(drop=True)
+
+
 def load_indicators(raw: Path | None = None) -> pd.DataFrame:
     """``data/raw/indicators.csv``, validated, with a display ``label`` per geography.
 
