@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
+from pathlib import Path
 
 from casestudy.errors import CaseStudyError
 
@@ -60,6 +61,23 @@ def _extract(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fetch(args: argparse.Namespace) -> int:
+    from casestudy import fetch
+
+    if args.list or not args.name:
+        for name, item in fetch.DOWNLOADS.items():
+            print(f"{name:34} {item.title}\n{'':34} {item.url}")
+        for name, why in fetch.NO_STABLE_URL.items():
+            print(f"{name:34} (no stable URL) {why}")
+        return 0
+    got = fetch.fetch(args.name, url=args.url,
+                      cache=Path(args.cache) if args.cache else None)
+    print(f"fetch: {args.name} -> {got.download} (sha256 {got.sha256})")
+    if got.file != got.download:
+        print(f"fetch: unpacked {got.file}")
+    return 0
+
+
 def _strip(args: argparse.Namespace) -> int:
     from casestudy import report
 
@@ -93,6 +111,13 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
                    help="the official file(s), or the folder that holds them")
     p.add_argument("--list", action="store_true", help="list the recipes")
     handlers["extract"] = _extract
+
+    p = sub.add_parser("fetch", help="download an official file's current release into .cache/")
+    p.add_argument("name", nargs="?", help="download name (omit to list them)")
+    p.add_argument("--url", help="download from this URL instead (a mirror)")
+    p.add_argument("--cache", help="cache folder (default: .cache/ in the project)")
+    p.add_argument("--list", action="store_true", help="list the downloads")
+    handlers["fetch"] = _fetch
 
     p = sub.add_parser("strip", help="remove outputs from notebooks before committing")
     p.add_argument("paths", nargs="*", help="notebooks (default: notebooks/*.ipynb)")

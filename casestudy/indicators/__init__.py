@@ -3,6 +3,37 @@
 Every reader returns the tidy indicator table described in ``casestudy.indicators.tidy``.
 """
 
+from casestudy.indicators.compare import (
+    Convergence,
+    change,
+    convergence,
+    gap_to_peers,
+    index_to,
+    latest,
+    missing_years,
+    rank,
+)
+from casestudy.indicators.context import TITLES, labelled, load_indicators, topic
+from casestudy.indicators.readers import read_gapminder, read_ghed, read_wdi, read_wpp
 from casestudy.indicators.tidy import TIDY_COLUMNS, read_table
 
-__all__ = ["TIDY_COLUMNS", "read_table"]
+__all__ = [
+    "TIDY_COLUMNS",
+    "TITLES",
+    "Convergence",
+    "change",
+    "convergence",
+    "gap_to_peers",
+    "index_to",
+    "labelled",
+    "latest",
+    "load_indicators",
+    "missing_years",
+    "rank",
+    "read_gapminder",
+    "read_ghed",
+    "read_table",
+    "read_wdi",
+    "read_wpp",
+    "topic",
+]

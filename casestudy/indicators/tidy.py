@@ -30,12 +30,14 @@ TIDY_COLUMNS = ("geography", "case", "indicator", "value", "unit", "source_id")
 
 
 def read_table(path: str | Path, *, required: Sequence[str], what: str,
-               aliases: dict[str, str] | None = None) -> pd.DataFrame:
+               aliases: dict[str, str] | None = None, skip_lines: int = 0) -> pd.DataFrame:
     """Read a publisher's CSV as strings, after checking it is the format the reader expects.
 
     ``aliases`` maps alternative column names (a publisher's own, or a redistributor's) onto
-    the names the reader uses. Raises ``DataValidationError`` naming the file when it is
-    empty, not UTF-8 text, not CSV, or lacks a required column.
+    the names the reader uses; ``skip_lines`` skips a preamble above the header (as in a
+    World Bank download), and row numbers in later messages count it. Raises
+    ``DataValidationError`` naming the file when it is empty, not UTF-8 text, not CSV, or
+    lacks a required column.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
@@ -59,15 +61,26 @@ def read_table(path: str | Path, *, required: Sequence[str], what: str,
     except UnicodeDecodeError as exc:
         raise DataValidationError(Problem(label, "encoding", f"byte offset {exc.start} is "
                                           f"not UTF-8; expected a {what} CSV")) from None
-    header = next(csv.reader([text.splitlines()[0]]))
+    lines = text.splitlines()
+    if len(lines) <= skip_lines:
+        raise DataValidationError(Problem(label, "empty", f"no header row; expected a {what} "
+                                          "CSV"))
+    header = next(csv.reader([lines[skip_lines]]))
     renamed = [(aliases or {}).get(h.strip(), h.strip()) for h in header]
     missing = [c for c in required if c not in renamed]
     if missing:
         raise DataValidationError([
             Problem(label, "missing-column",
                     f"not a {what} file: column '{c}' is missing (found: {', '.join(header)})",
-                    row=1, column=c) for c in missing])
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+                    row=skip_lines + 1, column=c) for c in missing])
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                            skiprows=skip_lines)
+    except pd.errors.ParserError as exc:
+        raise DataValidationError(Problem(label, "format", f"not a readable {what} CSV: "
+                                          f"{exc}")) from None
+    # Index = data line number minus 2, so messages built on it name the file's own rows.
+    frame.index = frame.index + skip_lines
     return frame.rename(columns=lambda c: (aliases or {}).get(c.strip(), c.strip()))
 
 

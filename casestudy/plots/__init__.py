@@ -12,5 +12,7 @@ from casestudy.plots._style import (
     use_style,
 )
 from casestudy.plots.timeline import timeline
+from casestudy.plots.trends import dispersion, indexed_trend, latest_dotplot, trend_grid
 
-__all__ = ["case_palette", "new_axes", "savefig", "source_footer", "timeline", "use_style"]
+__all__ = ["case_palette", "dispersion", "indexed_trend", "latest_dotplot", "new_axes",
+           "savefig", "source_footer", "timeline", "trend_grid", "use_style"]
