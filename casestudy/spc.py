@@ -470,7 +470,7 @@ def p_chart(data: pd.DataFrame, numerator: str, denominator: str, *,
     p̄ is the pooled proportion (Σ numerator / Σ denominator); limits are clipped to [0, 1].
 
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"seen": [90, 80], "all": [100, 100]})
+    >>> df = pd.DataFrame({"seen": [85] * 13, "all": [100] * 13})
     >>> round(float(p_chart(df, "seen", "all").table().upl[0]), 4)
     0.9571
     """
@@ -488,7 +488,7 @@ def u_chart(data: pd.DataFrame, numerator: str, denominator: str, *,
     """u chart of the rate numerator/denominator; limits ū ± 3√(ū/nᵢ), the lower one ≥ 0.
 
     >>> import pandas as pd
-    >>> df = pd.DataFrame({"events": [4, 4], "exposure": [1, 1]})
+    >>> df = pd.DataFrame({"events": [4] * 13, "exposure": [1] * 13})
     >>> float(u_chart(df, "events", "exposure").table().upl[0])
     10.0
     """
