@@ -187,7 +187,7 @@ def title_and_summary(path: Path) -> tuple[str, str]:
         for para in re.split(r"\n\s*\n", source.strip()):
             lines = para.splitlines()
             if para.startswith("# ") and title == path.stem:
-                title = lines[0][2:].strip()
+                title = _strip_markdown(lines[0][2:])
                 summary = "\n".join(lines[1:]).strip()
             elif not para.startswith("#"):
                 summary = summary or para
@@ -197,10 +197,17 @@ def title_and_summary(path: Path) -> tuple[str, str]:
     return path.stem, ""
 
 
-def _plain(markdown: str) -> str:
+def _strip_markdown(markdown: str) -> str:
     text = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", markdown)
-    text = re.sub(r"[*_`]", "", text)
-    return " ".join(text.split())
+    text = re.sub(r"(?<!\w)([*_]{1,2})(\S.*?)\1(?!\w)", r"\2", text)
+    return " ".join(text.replace("`", "").split())
+
+
+def _plain(markdown: str) -> str:
+    """Markdown paragraph → its first sentence as plain text, for the index's one line."""
+    text = _strip_markdown(markdown)
+    first = re.match(r"(.+?[.?!])\s+(?=[A-Z])", text)
+    return first.group(1) if first else text
 
 
 def strip_notebooks(paths: Iterable[Path] | None = None) -> list[Path]:

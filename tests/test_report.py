@@ -183,3 +183,12 @@ def test_no_notebooks_is_an_error(tmp_path):
     layout = report.Layout(tmp_path / "notebooks", tmp_path / "r", tmp_path / "f", tmp_path)
     with pytest.raises(report.ReportError, match="no notebooks"):
         report.build(layout=layout)
+
+
+def test_index_summary_is_the_first_sentence_in_plain_text(tmp_path):
+    path = write_nb(tmp_path / "01_x.ipynb", "X **bold** title",
+                    summary="Counts by *case* in `data/processed/framework_matrix.xlsx` "
+                            "(see [docs](https://example.org)). Second sentence here.")
+    assert report.title_and_summary(path) == (
+        "X bold title",
+        "Counts by case in data/processed/framework_matrix.xlsx (see docs).")
