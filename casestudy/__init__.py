@@ -15,12 +15,13 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_MODULES = {"cases", "casebase", "data", "errors", "extract", "paths", "plots", "report",
-            "sources"}
+_MODULES = {"casebase", "cases", "data", "errors", "extract", "fetch", "impact", "indicators",
+            "paths", "plots", "qca", "qual", "report", "sources", "spc"}
 _FUNCTIONS = {
     "load": "data",
     "load_casebase": "data",
     "load_sources": "data",
+    "load_evidence": "qual",
     "validate": "data",
     "CaseStudyError": "errors",
     "DataValidationError": "errors",
