@@ -1,0 +1,35 @@
+"""Qualitative Comparative Analysis (crisp, multi-value and fuzzy sets).
+
+The vocabulary and numbers of R's QCA package (Dușa): calibrate → truth_table → minimize
+(conservative, parsimonious, intermediate; all prime implicants and all minimal models) →
+parameters of fit; necessity for single conditions and disjunctions; robustness sweeps.
+
+>>> import pandas as pd
+>>> from casestudy import qca
+>>> df = pd.DataFrame({"A": [1, 1, 0, 0], "B": [1, 0, 1, 0], "Y": [1, 1, 0, 0]})
+>>> print(qca.minimize(qca.truth_table(df, "Y"), include="?"))
+M1: A <-> Y
+"""
+
+from casestudy.qca.calibrate import calibrate
+from casestudy.qca.minimize import minimal_covers, minimize, prime_implicants
+from casestudy.qca.necessity import necessity, necessity_fit
+from casestudy.qca.plot import xy_plot
+from casestudy.qca.robustness import Robustness, robustness
+from casestudy.qca.solution import Solution
+from casestudy.qca.truthtable import TruthTable, truth_table
+
+__all__ = [
+    "Robustness",
+    "Solution",
+    "TruthTable",
+    "calibrate",
+    "minimal_covers",
+    "minimize",
+    "necessity",
+    "necessity_fit",
+    "prime_implicants",
+    "robustness",
+    "truth_table",
+    "xy_plot",
+]

@@ -1,0 +1,173 @@
+"""Set data at the door: names, set types, outcome specs, literal memberships, term text.
+
+Everything the other QCA modules take from a user passes through here, so a bad column
+(a missing value, a membership of 1.2, a level of 2 in a crisp set, a condition called
+``A*B``) fails early with the row and column named.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from casestudy.errors import DataValidationError, Problem
+
+_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_.]*")
+_OUTCOME = re.compile(r"\s*(~?)\s*([^\s\[\]~]+)\s*(?:\[\s*(\d+)\s*\])?\s*")
+SET_TYPES = ("fuzzy", "crisp", "multi")
+
+
+def _source(data: pd.DataFrame) -> str:
+    return str(data.attrs.get("path", "<DataFrame>"))
+
+
+def check_name(name: object, *, file: str = "<DataFrame>") -> str:
+    """Return ``name`` if it can stand in QCA notation, else raise.
+
+    A condition called like an operator (``A*B``, ``~A``, ``A+B``, ``A[1]``) would make
+    printed solutions ambiguous, so it is refused rather than escaped.
+
+    >>> check_name("DEV")
+    'DEV'
+    """
+    if not isinstance(name, str) or not _NAME.fullmatch(name):
+        raise DataValidationError(Problem(
+            file, "set-name",
+            f"set name {name!r} cannot be used in QCA notation: names start with a letter "
+            "and hold only letters, digits, '_' or '.', never an operator (~ * + [ ] ( ) , "
+            "- or a space)", column=str(name)))
+    return name
+
+
+@dataclass(frozen=True)
+class OutcomeSpec:
+    """The outcome as written: ``SURV``, ``~SURV``, ``SURV[1]`` or ``~SURV[2]``."""
+
+    column: str
+    negated: bool = False
+    level: int | None = None
+
+    def __str__(self) -> str:
+        level = "" if self.level is None else f"[{self.level}]"
+        return f"{'~' if self.negated else ''}{self.column}{level}"
+
+
+def parse_outcome(text: str, *, file: str = "<DataFrame>") -> OutcomeSpec:
+    """Parse an outcome spec.
+
+    >>> parse_outcome("~SURV")
+    OutcomeSpec(column='SURV', negated=True, level=None)
+    """
+    match = _OUTCOME.fullmatch(text) if isinstance(text, str) else None
+    if match is None:
+        raise DataValidationError(Problem(file, "outcome", f"cannot read outcome {text!r}; "
+                                          "expected NAME, ~NAME, NAME[level] or ~NAME[level]"))
+    negated, column, level = match.groups()
+    check_name(column, file=file)
+    return OutcomeSpec(column, bool(negated), None if level is None else int(level))
+
+
+def _bad_cells(mask: np.ndarray, data: pd.DataFrame, column: str, rule: str,
+               expected: str) -> list[Problem]:
+    file = _source(data)
+    out = []
+    for pos in np.flatnonzero(mask)[:10]:
+        value = data[column].iloc[pos]
+        out.append(Problem(file, rule, f"case {data.index[pos]!r}: got {value!r}, expected "
+                           f"{expected}", row=int(pos) + 2, column=column))
+    return out
+
+
+def numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
+    """The column as float64, refusing missing and non-numeric values with their rows."""
+    file = _source(data)
+    if column not in data.columns:
+        raise DataValidationError(Problem(file, "missing-column",
+                                          f"no column {column!r}; columns are "
+                                          f"{list(map(str, data.columns))}", column=column))
+    values = pd.to_numeric(data[column], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+    bad = np.isnan(values)
+    if bad.any():
+        raw_missing = data[column].isna().to_numpy()
+        problems = _bad_cells(bad & raw_missing, data, column, "missing-value",
+                              "a set membership (QCA needs every case scored)")
+        problems += _bad_cells(bad & ~raw_missing, data, column, "not-a-number",
+                               "a number")
+        raise DataValidationError(problems)
+    return values
+
+
+def set_type(values: np.ndarray) -> str:
+    """Infer ``fuzzy`` (any non-integer), ``crisp`` (0/1) or ``multi`` (0, 1, 2, ...)."""
+    if np.all(values == np.round(values)):
+        return "crisp" if values.max(initial=0) <= 1 else "multi"
+    return "fuzzy"
+
+
+def check_sets(data: pd.DataFrame, columns: Sequence[str],
+               declared: Mapping[str, str] | None = None) -> tuple[np.ndarray, list[str]]:
+    """Validate set columns; return the values (cases x columns) and each column's type.
+
+    Fuzzy memberships must lie in [0, 1]; crisp sets hold 0 or 1; multi-value sets hold
+    levels 0, 1, 2, ... ``declared`` maps a column to the type it must have.
+    """
+    declared = dict(declared or {})
+    file = _source(data)
+    unknown = sorted(set(declared) - set(columns))
+    if unknown:
+        raise DataValidationError(Problem(file, "set-type", f"set types given for columns "
+                                          f"that are not analysed: {unknown}"))
+    problems: list[Problem] = []
+    matrix = np.empty((len(data), len(columns)))
+    types = []
+    for j, column in enumerate(columns):
+        check_name(column, file=file)
+        values = numeric_column(data, column)
+        kind = declared.get(column) or set_type(values)
+        if kind not in SET_TYPES:
+            raise DataValidationError(Problem(file, "set-type", f"unknown set type {kind!r}; "
+                                              f"expected one of {SET_TYPES}", column=column))
+        if kind == "crisp":
+            problems += _bad_cells(~np.isin(values, (0.0, 1.0)), data, column, "crisp-value",
+                                   "0 or 1 in a crisp set")
+        elif kind == "multi":
+            problems += _bad_cells((values < 0) | (values != np.round(values)), data, column,
+                                   "multi-value", "a level 0, 1, 2, ... in a multi-value set")
+        else:
+            problems += _bad_cells((values < 0) | (values > 1), data, column, "membership",
+                                   "a fuzzy membership in [0, 1]")
+        matrix[:, j] = values
+        types.append(kind)
+    if problems:
+        raise DataValidationError(problems)
+    return matrix, types
+
+
+def literal(values: np.ndarray, kind: str, level: int) -> np.ndarray:
+    """Membership in ``X[level]``: x or 1 - x for fuzzy and crisp sets, x == level else."""
+    if kind == "multi":
+        return (values == level).astype(float)
+    return values if level == 1 else 1.0 - values
+
+
+def term_text(term: Sequence[int], names: Sequence[str], multi: bool) -> str:
+    """A conjunction in R QCA notation; ``-1`` marks a condition left out.
+
+    >>> term_text([1, 0, -1], ["DEV", "URB", "LIT"], multi=False)
+    'DEV*~URB'
+    >>> term_text([2, -1, 1], ["DEV", "URB", "LIT"], multi=True)
+    'DEV[2]*LIT[1]'
+    """
+    parts = []
+    for name, level in zip(names, term, strict=True):
+        if level < 0:
+            continue
+        if multi:
+            parts.append(f"{name}[{level}]")
+        else:
+            parts.append(name if level == 1 else f"~{name}")
+    return "*".join(parts) if parts else "1"

@@ -1,0 +1,251 @@
+"""Truth tables: cases sorted into configurations, with incl, PRI, n and OUT per row."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from matplotlib.axes import Axes
+
+from casestudy.errors import DataValidationError, Problem
+from casestudy.qca import _sets
+
+# R QCA compares scores to cut-offs with a tolerance, so 0.8 counts as reaching 0.8.
+TOL = 1e-10
+
+
+def fuzzy_incl(x: np.ndarray, y: np.ndarray) -> float:
+    """Sufficiency inclusion Σ min(X, Y) / Σ X (nan when Σ X = 0)."""
+    total = x.sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.minimum(x, y).sum(axis=-1) / total
+
+
+def fuzzy_pri(x: np.ndarray, y: np.ndarray) -> float:
+    """PRI = (Σ min(X, Y) − Σ min(X, Y, ~Y)) / (Σ X − Σ min(X, Y, ~Y))."""
+    xy = np.minimum(x, y)
+    xyn = np.minimum(xy, 1.0 - y).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (xy.sum(axis=-1) - xyn) / (x.sum(axis=-1) - xyn)
+
+
+@dataclass(frozen=True, eq=False)
+class TruthTable:
+    """A truth table with everything minimisation needs.
+
+    Attributes: ``conditions`` (data order), ``levels`` (per condition), ``types``
+    (``fuzzy``/``crisp``/``multi``), ``outcome`` (the spec, e.g. ``~SURV``), the cut-offs,
+    ``values`` (cases x conditions), ``y`` (outcome membership), ``cases`` (labels),
+    ``case_row`` (each case's row number, 0 for a case at exactly 0.5 somewhere) and
+    ``rows`` (one row per observed configuration).
+    """
+
+    conditions: tuple[str, ...]
+    levels: tuple[int, ...]
+    types: tuple[str, ...]
+    outcome: _sets.OutcomeSpec
+    incl_cut: tuple[float, float]
+    n_cut: int
+    pri_cut: float
+    values: np.ndarray = field(repr=False)
+    y: np.ndarray = field(repr=False)
+    cases: np.ndarray = field(repr=False)
+    case_row: np.ndarray = field(repr=False)
+    rows: pd.DataFrame = field(repr=False)
+
+    @property
+    def multi(self) -> bool:
+        """True when terms print in multi-value notation (``A[1]``)."""
+        return "multi" in self.types or self.outcome.level is not None
+
+    @property
+    def ambiguous_cases(self) -> list[str]:
+        """Cases with membership exactly 0.5 in some condition: they belong to no row."""
+        return [str(c) for c in self.cases[self.case_row == 0]]
+
+    def row_config(self, row_numbers: np.ndarray) -> np.ndarray:
+        """Levels (rows x conditions) of 1-based row numbers (first condition slowest)."""
+        idx = np.asarray(row_numbers, dtype=np.int64) - 1
+        return np.stack(np.unravel_index(idx, self.levels), axis=1).astype(np.int8)
+
+    def literal(self, j: int, level: int) -> np.ndarray:
+        """Each case's membership in condition ``j`` at ``level``."""
+        return _sets.literal(self.values[:, j], self.types[j], level)
+
+    def rows_with(self, out: str) -> np.ndarray:
+        """Row numbers whose OUT is ``out`` ('1', '0', 'C' or '?' for observed remainders)."""
+        return self.rows.index[self.rows["OUT"] == out].to_numpy(dtype=np.int64)
+
+    def remainders(self) -> np.ndarray:
+        """Row numbers of all remainders: unobserved configurations and rows below n_cut."""
+        size = int(np.prod(self.levels))
+        seen = np.zeros(size + 1, dtype=bool)
+        seen[self.rows.index.to_numpy(dtype=np.int64)] = True
+        seen[self.rows_with("?")] = False
+        return np.flatnonzero(~seen[1:]) + 1
+
+    def table(self, *, complete: bool = False) -> pd.DataFrame:
+        """Tidy truth table: one row per configuration (``complete`` adds remainders).
+
+        Columns: row, the conditions, OUT, n, incl, PRI, cases (labels joined by ',').
+        """
+        frame = self.rows.copy()
+        if complete:
+            rest = np.setdiff1d(self.remainders(), frame.index.to_numpy())
+            extra = pd.DataFrame(self.row_config(rest), index=pd.Index(rest, name="row"),
+                                 columns=list(self.conditions)).astype(int)
+            extra = extra.assign(OUT="?", n=0, incl=np.nan, PRI=np.nan, cases="")
+            frame = pd.concat([frame, extra]).sort_index()
+        return frame.reset_index()
+
+    def __str__(self) -> str:
+        cut = self.incl_cut
+        cuts = f"incl_cut={cut[0]:g}" + (f"/{cut[1]:g}" if cut[1] != cut[0] else "")
+        head = (f"Truth table for {self.outcome} ({cuts}, n_cut={self.n_cut}, "
+                f"pri_cut={self.pri_cut:g})\n")
+        body = self.table().drop(columns="cases").to_string(index=False,
+                                                            float_format="{:.3f}".format)
+        tail = ""
+        if self.ambiguous_cases:
+            tail = f"\nCases at exactly 0.5 in a condition (in no row): {self.ambiguous_cases}"
+        return head + body + tail
+
+    def plot(self, *, ax: Axes | None = None) -> Axes:
+        """Each observed row's incl against PRI, sized by n and marked by OUT."""
+        from casestudy.plots import new_axes
+
+        ax = new_axes(ax, figsize=(5.5, 4.5))
+        markers = {"1": ("o", "#1b7837"), "0": ("x", "#762a83"), "C": ("s", "#e08214"),
+                   "?": ("^", "#888888")}
+        for out, (marker, colour) in markers.items():
+            sub = self.rows[self.rows["OUT"] == out]
+            if len(sub):
+                ax.scatter(sub["incl"], sub["PRI"], s=25 + 25 * sub["n"], marker=marker,
+                           color=colour, label=f"OUT = {out}")
+                for row, r in sub.iterrows():
+                    ax.annotate(str(row), (r["incl"], r["PRI"]), fontsize=7,
+                                xytext=(3, 3), textcoords="offset points")
+        ax.axvline(self.incl_cut[0], color="#444444", lw=0.8, ls="--")
+        ax.set_xlim(-0.02, 1.05)
+        ax.set_ylim(-0.02, 1.05)
+        ax.set_xlabel("incl (sufficiency consistency)")
+        ax.set_ylabel("PRI")
+        ax.set_title(f"Truth table rows for {self.outcome} (labels: row number)")
+        ax.legend(loc="upper left", fontsize=7)
+        return ax
+
+
+def _cuts(incl_cut: float | Sequence[float]) -> tuple[float, float]:
+    cuts = (incl_cut, incl_cut) if np.isscalar(incl_cut) else tuple(incl_cut)
+    if len(cuts) != 2 or not all(0 <= float(c) <= 1 for c in cuts) or cuts[1] > cuts[0]:
+        raise DataValidationError(Problem(
+            "<truth_table>", "incl-cut",
+            f"incl_cut {incl_cut!r} must be a number in [0, 1] or a pair (ic1, ic0) with "
+            "0 <= ic0 <= ic1 <= 1"))
+    return float(cuts[0]), float(cuts[1])
+
+
+def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *,
+                incl_cut: float | Sequence[float] = 0.8, n_cut: int = 1, pri_cut: float = 0.0,
+                set_types: Mapping[str, str] | None = None) -> TruthTable:
+    """Build the truth table of ``outcome`` on ``conditions`` (default: all other columns).
+
+    Each case goes to the row where its membership is above 0.5 (fuzzy) or equals the
+    row's levels (crisp, multi-value); a case at exactly 0.5 in any condition belongs to
+    no row and is reported (``ambiguous_cases`` and a warning). n counts a row's cases;
+    incl = Σ min(X, Y) / Σ X and PRI = (Σ min(X, Y) − Σ min(X, Y, ~Y)) / (Σ X − Σ min(X, Y,
+    ~Y)) over all cases. OUT is 1 when incl ≥ incl_cut, PRI ≥ pri_cut and n ≥ n_cut, 0
+    when n ≥ n_cut otherwise, and '?' (a remainder) when n < n_cut; with
+    ``incl_cut=(ic1, ic0)`` rows with ic0 ≤ incl < ic1 are contradictions 'C'. The outcome
+    may be negated (``"~SURV"``) or, for a multi-value outcome, a level (``"SURV[1]"``).
+    Case labels come from the index.
+
+    >>> import pandas as pd
+    >>> df = pd.DataFrame({"A": [1, 1, 0, 0], "B": [1, 0, 1, 1], "Y": [1, 1, 0, 1]},
+    ...                   index=list("abcd"))
+    >>> truth_table(df, "Y", incl_cut=0.8).table()[["row", "A", "B", "OUT", "n", "incl"]]
+       row  A  B OUT  n  incl
+    0    2  0  1   0  2   0.5
+    1    3  1  0   1  1   1.0
+    2    4  1  1   1  1   1.0
+    """
+    file = _sets._source(data)
+    spec = _sets.parse_outcome(outcome, file=file)
+    if conditions is None:
+        conditions = [str(c) for c in data.columns if c != spec.column]
+    elif isinstance(conditions, str):
+        conditions = [c.strip() for c in conditions.split(",")]
+    conditions = list(conditions)
+    if not conditions:
+        raise DataValidationError(Problem(file, "conditions", "no conditions to analyse"))
+    if spec.column in conditions:
+        raise DataValidationError(Problem(file, "conditions", f"the outcome {spec.column!r} "
+                                          "is also listed as a condition"))
+    if len(set(conditions)) != len(conditions):
+        raise DataValidationError(Problem(file, "conditions", f"conditions repeat: "
+                                          f"{conditions}"))
+    if int(n_cut) < 1:
+        raise DataValidationError(Problem(file, "n-cut", f"n_cut must be >= 1, got {n_cut}"))
+    cuts = _cuts(incl_cut)
+    declared = dict(set_types or {})
+    unknown = sorted(set(declared) - set(conditions) - {spec.column})
+    if unknown:
+        raise DataValidationError(Problem(file, "set-type", f"set types given for columns "
+                                          f"that are not analysed: {unknown}"))
+    values, types = _sets.check_sets(
+        data, conditions, {k: v for k, v in declared.items() if k in conditions})
+    y = _outcome_membership(data, spec, set_types)
+    levels = tuple(int(values[:, j].max(initial=0)) + 1 if t == "multi" else 2
+                   for j, t in enumerate(types))
+
+    crisp_level = np.where(values > 0.5, 1, 0)
+    fuzzy = np.array([t == "fuzzy" for t in types])
+    config = np.where(fuzzy, crisp_level, values).astype(np.int64)
+    on_edge = (fuzzy & (values == 0.5)).any(axis=1)
+    row = np.ravel_multi_index(tuple(config.T), levels) + 1
+    row[on_edge] = 0
+    cases = np.asarray(data.index.astype(str))
+    if on_edge.any():
+        warnings.warn(f"cases {list(cases[on_edge])} have membership exactly 0.5 in a "
+                      "condition and belong to no truth-table row", UserWarning, stacklevel=2)
+
+    observed = np.unique(row[row > 0])
+    tt = TruthTable(tuple(conditions), levels, tuple(types), spec, cuts, int(n_cut),
+                    float(pri_cut), values, y, cases, row, pd.DataFrame())
+    cfg = tt.row_config(observed)
+    memb = np.ones((len(observed), len(y)))
+    for j in range(len(conditions)):
+        for level in range(levels[j]):
+            hit = cfg[:, j] == level
+            if hit.any():
+                memb[hit] = np.minimum(memb[hit], tt.literal(j, level))
+    incl = fuzzy_incl(memb, y)
+    pri = fuzzy_pri(memb, y)
+    n = np.array([(row == r).sum() for r in observed])
+    out = np.where(n < n_cut, "?",
+                   np.where((incl >= cuts[0] - TOL) & (pri >= pri_cut - TOL), "1",
+                            np.where(incl >= cuts[1] - TOL, "C", "0")))
+    labels = [",".join(cases[row == r]) for r in observed]
+    rows = pd.DataFrame(cfg.astype(int), index=pd.Index(observed, name="row"),
+                        columns=conditions)
+    rows = rows.assign(OUT=out, n=n, incl=incl, PRI=pri, cases=labels)
+    object.__setattr__(tt, "rows", rows)
+    return tt
+
+
+def _outcome_membership(data: pd.DataFrame, spec: _sets.OutcomeSpec,
+                        set_types: Mapping[str, str] | None) -> np.ndarray:
+    declared = {spec.column: set_types[spec.column]} if set_types and spec.column in set_types \
+        else None
+    values, (kind,) = _sets.check_sets(data, [spec.column], declared)
+    y = values[:, 0]
+    if spec.level is not None:
+        y = (y == spec.level).astype(float)
+    elif kind == "multi":
+        raise DataValidationError(Problem(
+            _sets._source(data), "outcome", f"outcome {spec.column!r} is multi-value; name a "
+            f"level, e.g. '{spec.column}[1]'", column=spec.column))
+    return 1.0 - y if spec.negated else y
