@@ -112,6 +112,12 @@ def covered_rows(terms: np.ndarray, levels: Sequence[int]) -> np.ndarray:
     return np.flatnonzero(space.ravel()) + 1
 
 
+def _bitsets(matrix: np.ndarray) -> list[int]:
+    """Each row of a boolean matrix as a Python int with bit j set where column j is."""
+    packed = np.packbits(matrix, axis=1, bitorder="little")
+    return [int.from_bytes(row.tobytes(), "little") for row in packed]
+
+
 def minimal_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list[tuple[int, ...]]:
     """Every minimum-size set of chart rows (primes) covering all columns (positive rows).
 
@@ -123,10 +129,10 @@ def minimal_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list[tuple
     [(0, 1), (0, 2), (0, 3), (1, 2)]
     """
     n_pi, n_col = chart.shape
-    col_pis = [sum(1 << int(i) for i in np.flatnonzero(chart[:, j])) for j in range(n_col)]
+    col_pis = _bitsets(chart.T)
     if any(mask == 0 for mask in col_pis):
         raise CaseStudyError("a positive row is covered by no prime implicant")
-    pi_cols = [sum(1 << int(j) for j in np.flatnonzero(chart[i])) for i in range(n_pi)]
+    pi_cols = _bitsets(chart)
     essential = 0
     for mask in col_pis:
         if mask & (mask - 1) == 0:
@@ -137,6 +143,8 @@ def minimal_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list[tuple
         uncovered &= ~pi_cols[i]
     if not uncovered:
         return [chosen]
+    # No prime covers more than this many of the rows left, which bounds the search.
+    widest = max((cols & uncovered).bit_count() for cols in pi_cols)
     found: list[tuple[int, ...]] = []
 
     def search(todo: int, picked: tuple[int, ...], budget: int, banned: int) -> None:
@@ -145,7 +153,7 @@ def minimal_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list[tuple
         if not todo:
             found.append(tuple(sorted(chosen + picked)))
             return
-        if budget == 0:
+        if widest * budget < todo.bit_count():
             return
         best_mask, best_count = 0, n_pi + 1
         rest = todo
@@ -158,12 +166,6 @@ def minimal_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list[tuple
                 best_mask, best_count = mask, count
                 if count <= 1:
                     break
-        if best_count == 0:
-            return
-        widest = max((pi_cols[i] & todo).bit_count() for i in range(n_pi)
-                     if not banned >> i & 1)
-        if widest * budget < todo.bit_count():
-            return
         rest = best_mask
         while rest:
             i = (rest & -rest).bit_length() - 1

@@ -212,28 +212,61 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
         warnings.warn(f"cases {list(cases[on_edge])} have membership exactly 0.5 in a "
                       "condition and belong to no truth-table row", UserWarning, stacklevel=2)
 
-    observed = np.unique(row[row > 0])
+    observed, n = np.unique(row[row > 0], return_counts=True)
     tt = TruthTable(tuple(conditions), levels, tuple(types), spec, cuts, int(n_cut),
                     float(pri_cut), values, y, cases, row, pd.DataFrame())
     cfg = tt.row_config(observed)
-    memb = np.ones((len(observed), len(y)))
-    for j in range(len(conditions)):
-        for level in range(levels[j]):
-            hit = cfg[:, j] == level
-            if hit.any():
-                memb[hit] = np.minimum(memb[hit], tt.literal(j, level))
-    incl = fuzzy_incl(memb, y)
-    pri = fuzzy_pri(memb, y)
-    n = np.array([(row == r).sum() for r in observed])
+    if fuzzy.any():
+        incl, pri = _row_scores(tt, cfg)
+    else:
+        # Crisp rows: a case is fully in its own row and out of every other one.
+        slot = np.searchsorted(observed, row)
+        inside = row > 0
+        xy = np.bincount(slot[inside], weights=y[inside], minlength=len(observed))
+        xyn = np.bincount(slot[inside], weights=np.minimum(y, 1 - y)[inside],
+                          minlength=len(observed))
+        incl, pri = xy / n, (xy - xyn) / (n - xyn)
     out = np.where(n < n_cut, "?",
                    np.where((incl >= cuts[0] - TOL) & (pri >= pri_cut - TOL), "1",
                             np.where(incl >= cuts[1] - TOL, "C", "0")))
-    labels = [",".join(cases[row == r]) for r in observed]
+    order = np.argsort(row, kind="stable")
+    bounds = np.searchsorted(row[order], observed, side="left")
+    sorted_cases = cases[order]
+    labels = [",".join(sorted_cases[b:b + k]) for b, k in zip(bounds, n, strict=True)]
     rows = pd.DataFrame(cfg.astype(int), index=pd.Index(observed, name="row"),
                         columns=conditions)
     rows = rows.assign(OUT=out, n=n, incl=incl, PRI=pri, cases=labels)
     object.__setattr__(tt, "rows", rows)
     return tt
+
+
+def _row_scores(tt: TruthTable, cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """incl and PRI of each row from every case's membership in it (rows in chunks).
+
+    A case's literal on a condition is its "high" value (max(x, 1 − x) fuzzy, 1 crisp)
+    where the row agrees with the case's own configuration and its "low" value (min(x,
+    1 − x), or 0) where it does not, and every low is at most every high. So its
+    membership in a row is the least low over the disagreeing conditions, or the least
+    high when the row is its own: one comparison per condition instead of a lookup.
+    """
+    y = tt.y
+    fuzzy = np.array([t == "fuzzy" for t in tt.types])[:, None]
+    x = np.ascontiguousarray(tt.values.T)
+    own = np.where(fuzzy, x > 0.5, x).astype(cfg.dtype)
+    low = np.ascontiguousarray(np.where(fuzzy, np.minimum(x, 1 - x), 0.0))
+    high = np.where(fuzzy, np.maximum(x, 1 - x), 1.0)
+    own_row = high.min(axis=0)
+    incl = np.empty(len(cfg))
+    pri = np.empty(len(cfg))
+    for start in range(0, len(cfg), 128):
+        part = cfg[start:start + 128]
+        memb = np.full((len(part), len(y)), np.inf)
+        for j in range(len(tt.levels)):
+            np.minimum(memb, np.where(part[:, j:j + 1] != own[j], low[j], np.inf), out=memb)
+        memb = np.where(np.isinf(memb), own_row, memb)
+        incl[start:start + len(part)] = fuzzy_incl(memb, y)
+        pri[start:start + len(part)] = fuzzy_pri(memb, y)
+    return incl, pri
 
 
 def _outcome_membership(data: pd.DataFrame, spec: _sets.OutcomeSpec,
