@@ -77,6 +77,7 @@ def _bad_cells(mask: np.ndarray, data: pd.DataFrame, column: str, rule: str,
     out = []
     for pos in np.flatnonzero(mask)[:10]:
         value = data[column].iloc[pos]
+        value = value.item() if hasattr(value, "item") else value
         out.append(Problem(file, rule, f"case {data.index[pos]!r}: got {value!r}, expected "
                            f"{expected}", row=int(pos) + 2, column=column))
     return out

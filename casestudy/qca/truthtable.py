@@ -228,7 +228,8 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
         incl, pri = xy / n, (xy - xyn) / (n - xyn)
     out = np.where(n < n_cut, "?",
                    np.where((incl >= cuts[0] - TOL) & (pri >= pri_cut - TOL), "1",
-                            np.where(incl >= cuts[1] - TOL, "C", "0")))
+                            np.where((incl >= cuts[1] - TOL) & (incl < cuts[0] - TOL), "C",
+                                     "0")))
     order = np.argsort(row, kind="stable")
     bounds = np.searchsorted(row[order], observed, side="left")
     sorted_cases = cases[order]

@@ -1,0 +1,93 @@
+"""Published reference results: Lipset's crisp data (LC) as R's QCA package documents it.
+
+Data: LC, Lipset's indicators for the survival of democracy in 18 inter-war European
+countries, binary crisp version (Lipset 1959; Rihoux and De Meur 2009, in Rihoux and
+Ragin (eds.) Configurational Comparative Methods, SAGE), shipped with R's QCA package
+(Dușa) as ``data(LC)``. The package's own regression tests (testthat snapshot of
+``minimize()``, github.com/dusadrian/QCA, tests/testthat/_snaps/minimize.md) print the
+truth table ``ttLC <- truthTable(LC, "SURV")`` (row numbers, n, incl, PRI) and the cases
+of each term; the 18 cases below are that truth table, row by row. The only inference
+is which of AU and DE sits in row 23 and which in row 31: the snapshot lists ~STB's cases
+as "GR,PT,ES; HU,PL; AU; DE", and R prints cases in row order. No expected value below
+depends on that choice except the order of those two labels.
+
+Expected solutions and parameters of fit are copied from the same snapshot.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from casestudy.qca import minimize, necessity, truth_table
+
+LC_ROWS = {  # (DEV, URB, LIT, IND, STB): (cases, SURV)
+    (1, 1, 1, 1, 1): ("BE CZ NL UK", 1),
+    (1, 0, 1, 0, 1): ("FI IE", 1),
+    (1, 0, 1, 1, 1): ("FR SE", 1),
+    (0, 0, 0, 0, 0): ("GR PT ES", 0),
+    (0, 0, 0, 0, 1): ("IT RO", 0),
+    (0, 0, 1, 0, 0): ("HU PL", 0),
+    (0, 0, 1, 0, 1): ("EE", 0),
+    (1, 0, 1, 1, 0): ("AU", 0),
+    (1, 1, 1, 1, 0): ("DE", 0),
+}
+
+
+@pytest.fixture(scope="module")
+def lc() -> pd.DataFrame:
+    records = [{**dict(zip(["DEV", "URB", "LIT", "IND", "STB"], cfg, strict=True)),
+                "SURV": surv, "case": case}
+               for cfg, (cases, surv) in LC_ROWS.items() for case in cases.split()]
+    return pd.DataFrame(records).set_index("case")
+
+
+def test_truth_table(lc):
+    t = truth_table(lc, "SURV", incl_cut=1).table().set_index("row")
+    # ttLC: rows 32, 22, 24 positive with n 4, 2, 2; rows 1, 2, 5, 6, 23, 31 negative.
+    assert t["n"].to_dict() == {1: 3, 2: 2, 5: 2, 6: 1, 22: 2, 23: 1, 24: 2, 31: 1, 32: 4}
+    assert t.loc[t["OUT"] == "1"].index.tolist() == [22, 24, 32]
+    assert t["incl"].to_dict() == {r: float(r in (22, 24, 32)) for r in t.index}
+
+
+def test_conservative(lc):
+    sol = minimize(truth_table(lc, "SURV", incl_cut=1))
+    assert str(sol) == "M1: DEV*~URB*LIT*STB + DEV*LIT*IND*STB <-> SURV"
+    fit = sol.table().set_index("term")
+    assert fit["inclS"].tolist() == pytest.approx([1.0, 1.0])
+    assert fit["PRI"].tolist() == pytest.approx([1.0, 1.0])
+    assert fit["covS"].tolist() == pytest.approx([0.5, 0.75])
+    assert fit["covU"].tolist() == pytest.approx([0.25, 0.5])
+    assert fit["cases"].tolist() == ["FI,IE; FR,SE", "FR,SE; BE,CZ,NL,UK"]
+    assert sol.summary().loc[0, ["inclS", "PRI", "covS"]].tolist() == pytest.approx([1, 1, 1])
+
+
+def test_parsimonious_and_its_simplifying_assumptions(lc):
+    sol = minimize(truth_table(lc, "SURV", incl_cut=1), include="?")
+    assert str(sol) == "M1: DEV*STB <-> SURV"
+    assert sol.table().loc[0, "cases"] == "FI,IE; FR,SE; BE,CZ,NL,UK"
+    # pLC$SA: rows 18, 20, 26, 28, 30.
+    sa = sol.simplifying_assumptions()
+    assert sa["row"].tolist() == [18, 20, 26, 28, 30]
+    assert sa[["DEV", "URB", "LIT", "IND", "STB"]].values.tolist() == [
+        [1, 0, 0, 0, 1], [1, 0, 0, 1, 1], [1, 1, 0, 0, 1], [1, 1, 0, 1, 1], [1, 1, 1, 0, 1]]
+
+
+def test_negated_outcome(lc):
+    tt = truth_table(lc, "~SURV", incl_cut=1)
+    assert str(minimize(tt)) == "M1: ~DEV*~URB*~IND + DEV*LIT*IND*~STB <-> ~SURV"
+    sol = minimize(tt, include="?")
+    assert str(sol) == "M1: ~DEV + ~STB <-> ~SURV"
+    fit = sol.table().set_index("term")
+    assert fit["covS"].tolist() == pytest.approx([0.8, 0.7])
+    assert fit["covU"].tolist() == pytest.approx([0.3, 0.2])
+    assert fit["cases"].tolist() == ["GR,PT,ES; IT,RO; HU,PL; EE", "GR,PT,ES; HU,PL; AU; DE"]
+
+
+def test_necessity_by_hand_on_lc(lc):
+    # Every surviving democracy is developed (8 of 8) and 8 of the 10 developed survive.
+    nec = necessity(lc, "SURV").set_index("expression")
+    assert nec.loc["DEV", "inclN"] == pytest.approx(1.0)
+    assert nec.loc["DEV", "covN"] == pytest.approx(0.8)
+    # RoN = Σ(1 − X) / Σ(1 − min(X, Y)) = 8 undeveloped / 10 cases outside DEV*SURV.
+    assert nec.loc["DEV", "RoN"] == pytest.approx(0.8)
