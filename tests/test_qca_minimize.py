@@ -134,19 +134,19 @@ def brute_primes(levels, on, dc):
     terms = list(itertools.product(*[range(-1, n) for n in levels]))
 
     def rows_of(term):
-        return {row[c] for c in space if all(t < 0 or t == v for t, v in zip(term, c))}
+        return {row[c] for c in space if all(t < 0 or t == v for t, v in zip(term, c, strict=True))}
 
     implicants = {t for t in terms if rows_of(t) <= allowed and rows_of(t) & set(on)}
     primes = []
     for t in implicants:
-        wider = [t[:j] + (-1,) + t[j + 1:] for j in range(len(t)) if t[j] >= 0]
+        wider = [(*t[:j], -1, *t[j + 1:]) for j in range(len(t)) if t[j] >= 0]
         if not any(w in implicants for w in wider):
             primes.append(t)
     return primes
 
 
 def brute_covers(chart):
-    n_pi, n_col = chart.shape
+    n_pi = chart.shape[0]
     for size in range(1, n_pi + 1):
         found = [c for c in itertools.combinations(range(n_pi), size)
                  if chart[list(c)].any(axis=0).all()]
