@@ -17,6 +17,7 @@ from casestudy.qca.necessity import necessity, necessity_fit
 from casestudy.qca.plot import xy_plot
 from casestudy.qca.robustness import Robustness, robustness
 from casestudy.qca.solution import Solution
+from casestudy.qca.tidy import sets_wide
 from casestudy.qca.truthtable import TruthTable, truth_table
 
 __all__ = [
@@ -30,6 +31,7 @@ __all__ = [
     "necessity_fit",
     "prime_implicants",
     "robustness",
+    "sets_wide",
     "truth_table",
     "xy_plot",
 ]

@@ -34,12 +34,18 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
     ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
     if label is not None:
-        for xi, yi, text_i in zip(xv, yv, data[label].astype(str), strict=True):
-            ax.annotate(text_i, (xi, yi), fontsize=7, xytext=(3, 3), textcoords="offset points")
+        # Cases at the same point share one label, so none is drawn over another.
+        points = pd.DataFrame({"x": xv.round(6), "y": yv.round(6),
+                               "label": data[label].astype(str).to_numpy()})
+        for (xi, yi), group in points.groupby(["x", "y"], sort=True):
+            names = list(group["label"])
+            text_i = ",\n".join(", ".join(names[i:i + 3]) for i in range(0, len(names), 3))
+            ax.annotate(text_i, (xi, yi), fontsize=7, xytext=(4, 3), va="bottom",
+                        textcoords="offset points")
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
     ax.set_aspect("equal")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.legend(loc="lower right", fontsize=7)
+    ax.legend(loc="upper left", fontsize=7, frameon=True)
     return ax

@@ -1,0 +1,38 @@
+"""From a tidy long table of set memberships to the cases x sets frame QCA works on."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from casestudy.errors import DataValidationError, Problem
+
+
+def sets_wide(data: pd.DataFrame, *, case: str = "site_id", set: str = "set",
+              value: str = "membership") -> pd.DataFrame:
+    """One row per case, one column per set, in the order the sets first appear.
+
+    Refuses a case scored twice on one set, or a set missing for a case, naming both.
+
+    >>> long = pd.DataFrame({"site_id": ["a", "a", "b", "b"], "set": ["X", "Y", "X", "Y"],
+    ...                      "membership": [1.0, 0.67, 0.0, 0.33]})
+    >>> sets_wide(long).to_dict(orient="index")
+    {'a': {'X': 1.0, 'Y': 0.67}, 'b': {'X': 0.0, 'Y': 0.33}}
+    """
+    file = str(data.attrs.get("path", "<DataFrame>"))
+    dupes = data[data.duplicated([case, set], keep=False)]
+    if len(dupes):
+        first = dupes.iloc[0]
+        raise DataValidationError(Problem(file, "duplicate", f"case {first[case]!r} has more "
+                                          f"than one score for set {first[set]!r}",
+                                          column=set))
+    order = list(dict.fromkeys(data[set].astype(str)))
+    wide = data.pivot(index=case, columns=set, values=value)
+    wide = wide.reindex(index=list(dict.fromkeys(data[case].astype(str))), columns=order)
+    missing = wide.isna().stack()
+    if missing.any():
+        where, which = missing[missing].index[0]
+        raise DataValidationError(Problem(file, "missing-value", f"case {where!r} has no "
+                                          f"score for set {which!r}", column=str(which)))
+    wide.columns.name = None
+    wide.index.name = case
+    return wide.astype(float)
