@@ -125,8 +125,10 @@ class TruthTable:
             if len(sub):
                 ax.scatter(sub["incl"], sub["PRI"], s=25 + 25 * sub["n"], marker=marker,
                            color=colour, label=f"OUT = {out}")
-                for row, r in sub.iterrows():
-                    ax.annotate(str(row), (r["incl"], r["PRI"]), fontsize=7,
+                # Rows at the same point share one label, so none is drawn over another.
+                spots = sub.assign(x=sub["incl"].round(6), y=sub["PRI"].round(6))
+                for (x, y), group in spots.groupby(["x", "y"]):
+                    ax.annotate(",".join(map(str, group.index)), (x, y), fontsize=7,
                                 xytext=(3, 3), textcoords="offset points")
         ax.axvline(self.incl_cut[0], color="#444444", lw=0.8, ls="--")
         ax.set_xlim(-0.02, 1.05)
