@@ -359,7 +359,7 @@ class _Renderer:
 
 
 def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layout,
-            stamp_inputs: tuple[list[str], dict[str, Any], str]) -> None:
+            stamp_inputs: tuple[list[str], dict[str, Any], str], seconds: float) -> None:
     """Move a successful notebook's outputs into place, figures first, state last."""
     import nbformat
 
@@ -375,11 +375,18 @@ def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layou
     atomic_write(html_path, html_text)
     reads, options, code = stamp_inputs
     state = {"stamp": _stamp(nb_path, reads, layout, options, code), "reads": reads,
-             "writes": writes}
+             "writes": writes, "seconds": round(seconds, 1)}
     atomic_write(layout.state / f"{nb_path.stem}.json", json.dumps(state, indent=1) + "\n")
 
 
 # --------------------------------------------------------------------------- index
+
+def _last_seconds(nb_path: Path, layout: Layout) -> float:
+    state_file = layout.state / f"{nb_path.stem}.json"
+    if not state_file.is_file():
+        return 0.0
+    return float(json.loads(state_file.read_text(encoding="utf-8")).get("seconds", 0.0))
+
 
 def render_index(notebooks: list[Path], layout: Layout) -> str:
     """The index page: each built report with its title and one-line summary."""
@@ -460,8 +467,8 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                 _sanitise(nb, layout, staging)
                 title, _ = title_and_summary(nb_path)
                 html_text = render.render(nb, nb_path.name, title)
-                _commit(nb_path, nb, html_text, staging, layout, (reads, options, code))
                 took = time.perf_counter() - started
+                _commit(nb_path, nb, html_text, staging, layout, (reads, options, code), took)
                 results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds)
                 _say(f"  {nb_path.stem:<32} built in {took:5.1f} s "
                      f"(cells {cell_seconds:.1f} s)")
@@ -504,6 +511,9 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
         # grammar for 1.3 s at import, only to check "iri" formats no notebook schema uses.
         # Marking it absent makes jsonschema skip that checker, as when it is not installed.
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+        # Longest first (by the last build's time): a long notebook started last would leave
+        # the other workers idle while it runs alone.
+        todo.sort(key=lambda p: -_last_seconds(p, layout))
         jobs = jobs or min(len(todo), max(1, os.cpu_count() or 1))
         asyncio.run(_build_async(todo, layout, include_code, jobs, timeout, options, code,
                                  results))
