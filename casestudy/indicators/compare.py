@@ -312,9 +312,10 @@ class Convergence:
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Coefficient of variation by year, one line per indicator."""
+        from casestudy.indicators.context import TITLES
         from casestudy.plots.trends import dispersion
 
-        return dispersion(self.years, ax=ax)
+        return dispersion(self.years, labels=TITLES, ax=ax)
 
 
 def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0,

@@ -8,6 +8,7 @@ England)", and write a source footer built from the ``source_id`` column.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
 import pandas as pd
@@ -186,9 +187,12 @@ def indexed_trend(data: pd.DataFrame, *, x: str = "year", y: str = "index",
 
 
 def dispersion(data: pd.DataFrame, *, x: str = "year", y: str = "cv",
-               hue: str = "indicator", ax: Axes | None = None,
-               source: str | None = "source_id", note: str | None = None) -> Axes:
+               hue: str = "indicator", labels: Mapping[str, str] | None = None,
+               ax: Axes | None = None, source: str | None = "source_id",
+               note: str | None = None) -> Axes:
     """Coefficient of variation across geographies by year, one line per indicator.
+
+    ``labels`` maps ``hue`` values to the names shown in the legend (e.g. indicator titles).
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"indicator": "x", "year": [2000, 2001], "cv": [0.2, 0.1]})
@@ -197,10 +201,11 @@ def dispersion(data: pd.DataFrame, *, x: str = "year", y: str = "cv",
     """
     ax = new_axes(ax)
     for key, series in data.groupby(hue, sort=True):
-        ax.plot(series[x], series[y], lw=1.6, marker="o", ms=2.5, label=str(key))
+        ax.plot(series[x], series[y], lw=1.6, marker="o", ms=2.5,
+                label=(labels or {}).get(str(key), str(key)))
     ax.set_ylabel("Coefficient of variation across states")
     ax.set_xlabel("")
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     _footer(ax, data, source, note)
     return ax
