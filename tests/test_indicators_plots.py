@@ -87,14 +87,15 @@ def test_indexed_trend_returns_axes_and_uses_given_ax(df):
 def test_dispersion_plot_from_convergence(df):
     ax = convergence(df[df["status"] == "estimate"]).plot()
     assert ax.get_ylabel() == "Coefficient of variation across states"
-    assert {line.get_label() for line in ax.lines} == {"beds_per_1000",
-                                                        "pop_65plus_pct_pop"}
+    assert {line.get_label() for line in ax.lines} == {"Hospital beds per 1,000 people",
+                                                        "Population aged 65+, % of total"}
     assert _footer(ax.figure)
     import matplotlib.pyplot as plt
 
     _, own = plt.subplots()
     assert dispersion(convergence(df).years, ax=own, source=None) is own
     assert not own.figure.texts
+    assert {line.get_label() for line in own.lines} == {"beds_per_1000", "pop_65plus_pct_pop"}
 
 
 def test_unknown_source_id_is_refused(df):
