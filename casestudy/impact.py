@@ -25,6 +25,7 @@ Estimation is by statsmodels.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -386,6 +387,18 @@ class ITSResult:
         return ax
 
 
+def _effect_names(labels: Sequence[str], slope_change: bool, *, prefix: str,
+                  trend: str) -> list[tuple[str, str, str]]:
+    """(design column, effect, interruption) for the trend and each level/slope change."""
+    names = [(f"{prefix}trend", trend, "pre-intervention")]
+    for k, label in enumerate(labels, start=1):
+        suffix = "" if len(labels) == 1 else f"_{k}"
+        names.append((f"{prefix}level{suffix}", "level change", label))
+        if slope_change:
+            names.append((f"{prefix}slope{suffix}", "slope change", label))
+    return names
+
+
 def its(data: pd.DataFrame, y: str, *, time: str, intervention: Any,
         offset: str | None = None, family: Family = "gaussian", seasonality: int = 0,
         period: float = 12, slope_change: bool = True, hac_lags: int | None = None,
@@ -408,12 +421,7 @@ def its(data: pd.DataFrame, y: str, *, time: str, intervention: Any,
                      seasonality=seasonality, period=period, slope_change=slope_change,
                      transition=transition, what=what)
     model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what)
-    names = [("trend", "trend", "pre-intervention")]
-    for k, label in enumerate(design.labels, start=1):
-        suffix = "" if len(design.labels) == 1 else f"_{k}"
-        names.append((f"level{suffix}", "level change", label))
-        if slope_change:
-            names.append((f"slope{suffix}", "slope change", label))
+    names = _effect_names(design.labels, slope_change, prefix="", trend="trend")
     effects = _effects_table(model, names, log_link=family != "gaussian", alpha=alpha)
     return ITSResult(effects, model, y, time, family, offset, design, alpha)
 
@@ -472,12 +480,8 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
     design = _Design(full.loc[keep], full, X, d0.labels, d0.starts, d0.transition,
                      d0.fourier, keep)
     model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what)
-    names = [("treated_trend", "trend difference", "pre-intervention")]
-    for k, label in enumerate(design.labels, start=1):
-        suffix = "" if len(design.labels) == 1 else f"_{k}"
-        names.append((f"treated_level{suffix}", "level change", label))
-        if slope_change:
-            names.append((f"treated_slope{suffix}", "slope change", label))
+    names = _effect_names(design.labels, slope_change, prefix="treated_",
+                          trend="trend difference")
     effects = _effects_table(model, names, log_link=family != "gaussian", alpha=alpha)
     return ITSResult(effects, model, y, time, family, offset, design, alpha)
 
