@@ -10,8 +10,11 @@ and writes:
 - ``figures/*.png|svg``: the figures the notebook saved with ``casestudy.plots.savefig``;
 - ``reports/index.html``: each report's title and one-line summary.
 
-A notebook is out of date when its own bytes, the ``casestudy`` package, the options, or
-any file it read (recorded as it ran) changed, or when one of its outputs is missing.
+A notebook is out of date when its own bytes, the options, the builder (this module, its
+template, the versions of the libraries that shape the output) or any file it used changed,
+or when one of its outputs is missing. The files it used are recorded as it runs: the
+data files its loaders read and the ``casestudy`` modules it imported, so a change to
+``casestudy/qca/`` rebuilds only the notebooks that import it.
 A failing cell stops the build with the notebook, cell number and error; earlier reports
 and figures stay as they were, because every output is staged and renamed into place only
 after its notebook succeeded.
@@ -109,14 +112,41 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def code_fingerprint() -> str:
-    """One hash over the package's source and templates: any change rebuilds every report."""
-    h = hashlib.sha256()
-    for path in sorted(PACKAGE_DIR.rglob("*")):
-        if path.is_file() and path.suffix in {".py", ".j2", ".json", ".mplstyle", ".css"}:
-            h.update(path.relative_to(PACKAGE_DIR).as_posix().encode())
+#: Libraries whose version can change a report's bytes (rendering, figures, tables).
+_OUTPUT_LIBRARIES = ("nbconvert", "nbclient", "ipykernel", "matplotlib", "seaborn", "pandas",
+                     "numpy", "scipy", "statsmodels")
+
+
+def builder_fingerprint() -> str:
+    """One hash over what shapes every report: this module, the template and library versions."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    h = hashlib.sha256(sys.version.encode())
+    for path in [Path(__file__), *sorted(TEMPLATE_DIR.rglob("*"))]:
+        if path.is_file():
+            h.update(path.name.encode())
             h.update(path.read_bytes())
+    for name in _OUTPUT_LIBRARIES:
+        try:
+            h.update(f"{name}=={version(name)}".encode())
+        except PackageNotFoundError:
+            h.update(f"{name} absent".encode())
     return h.hexdigest()
+
+
+#: Run in the kernel after the last cell: records the ``casestudy`` modules the notebook
+#: imported as files it read, so only their changes rebuild it.
+_RECORD_MODULES = """\
+import os as _cs_os, sys as _cs_sys
+_cs_pkg = _cs_sys.modules.get("casestudy")
+if _cs_pkg is not None and _cs_os.environ.get("CASESTUDY_DEPS_FILE"):
+    _cs_dir = _cs_os.path.dirname(_cs_pkg.__file__) + _cs_os.sep
+    with open(_cs_os.environ["CASESTUDY_DEPS_FILE"], "a", encoding="utf-8") as _cs_fh:
+        for _cs_m in list(_cs_sys.modules.values()):
+            _cs_f = getattr(_cs_m, "__file__", None) or ""
+            if _cs_f.startswith(_cs_dir):
+                _cs_fh.write("R " + _cs_f + "\\n")
+"""
 
 
 def _rel(path: Path, layout: Layout) -> str:
@@ -313,6 +343,8 @@ async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeou
                     f"{exc.ename}: {exc.evalue}\n    in: {first[:100]}"
                 ) from None
             cell_seconds += time.perf_counter() - started
+        await client.kc.execute_interactive(_RECORD_MODULES, silent=True,
+                                            store_history=False, timeout=timeout)
     deps = (staging / ".deps").read_text(encoding="utf-8").splitlines()
     reads = sorted({_rel(Path(line[2:]), layout) for line in deps if line.startswith("R ")})
     return nb, cell_seconds, reads
@@ -497,7 +529,7 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
     if not notebooks:
         raise ReportError(f"no notebooks named NN_*.ipynb in {layout.notebooks}")
     options = {"include_code": include_code, "kernel": KERNEL}
-    code = code_fingerprint()
+    code = builder_fingerprint()
     results: dict[str, NotebookResult] = {}
     todo = []
     for nb_path in notebooks:

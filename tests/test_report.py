@@ -192,3 +192,13 @@ def test_index_summary_is_the_first_sentence_in_plain_text(tmp_path):
     assert report.title_and_summary(path) == (
         "X bold title",
         "Counts by case in data/processed/framework_matrix.xlsx (see docs).")
+
+
+def test_imported_casestudy_modules_are_recorded_as_dependencies(project):
+    report.build(layout=project)
+    alpha = json.loads((project.state / "01_alpha.json").read_text())["reads"]
+    beta = json.loads((project.state / "02_beta.json").read_text())["reads"]
+    assert any(r.endswith("casestudy/plots/_style.py") for r in alpha)
+    assert any(r.endswith("casestudy/paths.py") for r in beta)
+    assert not any(r.endswith("casestudy/plots/_style.py") for r in beta)
+    assert not any("casestudy/qca" in r for r in alpha + beta)
