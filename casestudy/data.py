@@ -107,8 +107,11 @@ def rehash(names: list[str] | None = None, raw: Path | None = None) -> list[str]
     for res in manifest["resources"]:
         if names and res["name"] not in names:
             continue
-        digest = sha256_file(raw / res["path"])
-        cited = _cited_ids(raw / res["path"], res.get("schema"))
+        path = raw / res["path"]
+        digest = sha256_file(path)
+        # Files without a source column (e.g. a .qdpx) keep the ids recorded by hand.
+        cited = (sorted({sid for _, _, sid in _citations(path, res.get("schema"))})
+                 if _source_columns(path, res.get("schema")) else res.get("source_ids", []))
         if digest == res.get("sha256") and cited == res.get("source_ids"):
             continue
         if res.get("recipe"):
@@ -133,13 +136,16 @@ def _source_columns(path: Path, schema: dict[str, Any] | None) -> list[str]:
             if f["name"].endswith("source_id")]
 
 
-def _cited_ids(path: Path, schema: dict[str, Any] | None) -> list[str]:
+def _citations(path: Path, schema: dict[str, Any] | None) -> list[tuple[int, str, str]]:
+    """(row, column, source id) for every id the file cites; rows as a spreadsheet numbers them."""
     cols = _source_columns(path, schema)
     if not cols:
         return []
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=cols)
-    ids = {s.strip() for col in cols for cell in frame[col] for s in cell.split(SOURCE_SEP)}
-    return sorted(ids - {""})
+    return [(row, col, sid.strip())
+            for col in cols
+            for row, cell in enumerate(frame[col], start=2)
+            for sid in cell.split(SOURCE_SEP) if sid.strip()]
 
 
 # --------------------------------------------------------------------------- validation
@@ -194,18 +200,9 @@ def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Pro
 
 def _source_problems(path: Path, label: str, schema: dict[str, Any],
                      known: set[str]) -> list[Problem]:
-    cols = _source_columns(path, schema)
-    if not cols:
-        return []
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, usecols=cols)
-    out = []
-    for col in cols:
-        for i, cell in enumerate(frame[col], start=2):
-            for sid in filter(None, (s.strip() for s in cell.split(SOURCE_SEP))):
-                if sid not in known:
-                    out.append(Problem(label, "source-id", f"source id {sid!r} is not in "
-                                       f"{SOURCES}", row=i, column=col))
-    return out
+    return [Problem(label, "source-id", f"source id {sid!r} is not in {SOURCES}", row=row,
+                    column=col)
+            for row, col, sid in _citations(path, schema) if sid not in known]
 
 
 def _validated_stamp(res: dict[str, Any], digest: str, sources_digest: str) -> Path:

@@ -202,3 +202,16 @@ def test_write_processed_is_atomic_and_under_processed(raw):
 
 def test_committed_raw_folder_is_valid():
     assert data.validate(REPO_RAW) == []
+
+
+def test_rehash_keeps_hand_recorded_ids_of_a_file_without_source_column(raw):
+    (raw / "blob.bin").write_bytes(b"\x00\x01")
+    manifest = json.loads((raw / "datapackage.json").read_text())
+    manifest["resources"].append({"name": "blob", "path": "blob.bin", "source_ids": ["A1"],
+                                  "sha256": data.sha256_file(raw / "blob.bin")})
+    (raw / "datapackage.json").write_text(json.dumps(manifest))
+    (raw / "blob.bin").write_bytes(b"\x00\x02")
+    assert data.rehash(raw=raw) == ["blob"]
+    res = data.resource("blob", data.read_manifest(raw))
+    assert res["source_ids"] == ["A1"]
+    assert res["sha256"] == data.sha256_file(raw / "blob.bin")
