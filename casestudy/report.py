@@ -41,7 +41,7 @@ from typing import Any
 
 from casestudy import __version__
 from casestudy.errors import ReportError
-from casestudy.paths import atomic_path, atomic_write, project_root
+from casestudy.paths import atomic_write, project_root
 
 KERNEL = "casestudy"
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
@@ -162,12 +162,12 @@ def _abs(name: str, layout: Layout) -> Path:
 
 
 def _stamp(nb_path: Path, reads: Iterable[str], layout: Layout, options: dict[str, Any],
-           code: str) -> str:
+           builder: str) -> str:
     digests = {}
     for name in sorted(reads):
         path = _abs(name, layout)
         digests[name] = _sha(path.read_bytes()) if path.is_file() else "missing"
-    payload = {"notebook": _sha(nb_path.read_bytes()), "code": code, "options": options,
+    payload = {"notebook": _sha(nb_path.read_bytes()), "builder": builder, "options": options,
                "reads": digests}
     return _sha(json.dumps(payload, sort_keys=True).encode())
 
@@ -177,15 +177,23 @@ def _outputs(nb_path: Path, layout: Layout) -> tuple[Path, Path]:
             layout.reports / "executed" / nb_path.name)
 
 
-def is_up_to_date(nb_path: Path, layout: Layout, options: dict[str, Any], code: str) -> bool:
+def _state(nb_path: Path, layout: Layout) -> dict[str, Any] | None:
+    """What the last successful build of a notebook recorded (None if never built)."""
     state_file = layout.state / f"{nb_path.stem}.json"
     if not state_file.is_file():
+        return None
+    return json.loads(state_file.read_text(encoding="utf-8"))
+
+
+def is_up_to_date(nb_path: Path, layout: Layout, options: dict[str, Any],
+                  builder: str) -> bool:
+    state = _state(nb_path, layout)
+    if state is None:
         return False
-    state = json.loads(state_file.read_text(encoding="utf-8"))
     wanted = [*_outputs(nb_path, layout), *(_abs(w, layout) for w in state["writes"])]
     if not all(p.is_file() for p in wanted):
         return False
-    return state["stamp"] == _stamp(nb_path, state["reads"], layout, options, code)
+    return state["stamp"] == _stamp(nb_path, state["reads"], layout, options, builder)
 
 
 # --------------------------------------------------------------------------- notebooks
@@ -405,20 +413,13 @@ def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layou
     html_path, executed_path = _outputs(nb_path, layout)
     atomic_write(executed_path, nbformat.writes(nb) + "\n")
     atomic_write(html_path, html_text)
-    reads, options, code = stamp_inputs
-    state = {"stamp": _stamp(nb_path, reads, layout, options, code), "reads": reads,
+    reads, options, builder = stamp_inputs
+    state = {"stamp": _stamp(nb_path, reads, layout, options, builder), "reads": reads,
              "writes": writes, "seconds": round(seconds, 1)}
     atomic_write(layout.state / f"{nb_path.stem}.json", json.dumps(state, indent=1) + "\n")
 
 
 # --------------------------------------------------------------------------- index
-
-def _last_seconds(nb_path: Path, layout: Layout) -> float:
-    state_file = layout.state / f"{nb_path.stem}.json"
-    if not state_file.is_file():
-        return 0.0
-    return float(json.loads(state_file.read_text(encoding="utf-8")).get("seconds", 0.0))
-
 
 def render_index(notebooks: list[Path], layout: Layout) -> str:
     """The index page: each built report with its title and one-line summary."""
@@ -465,7 +466,7 @@ def _say(text: str) -> None:
 
 
 async def _build_async(todo: list[Path], layout: Layout, include_code: bool, jobs: int,
-                       timeout: int, options: dict[str, Any], code: str,
+                       timeout: int, options: dict[str, Any], builder: str,
                        results: dict[str, NotebookResult]) -> None:
     # Kernels boot while Jupyter's slow modules import in one worker thread, in order: first
     # nbclient (needed to run cells), then nbconvert (needed only to render). The main thread
@@ -500,7 +501,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                 title, _ = title_and_summary(nb_path)
                 html_text = render.render(nb, nb_path.name, title)
                 took = time.perf_counter() - started
-                _commit(nb_path, nb, html_text, staging, layout, (reads, options, code), took)
+                _commit(nb_path, nb, html_text, staging, layout, (reads, options, builder), took)
                 results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds)
                 _say(f"  {nb_path.stem:<32} built in {took:5.1f} s "
                      f"(cells {cell_seconds:.1f} s)")
@@ -529,11 +530,11 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
     if not notebooks:
         raise ReportError(f"no notebooks named NN_*.ipynb in {layout.notebooks}")
     options = {"include_code": include_code, "kernel": KERNEL}
-    code = builder_fingerprint()
+    builder = builder_fingerprint()
     results: dict[str, NotebookResult] = {}
     todo = []
     for nb_path in notebooks:
-        if not force and is_up_to_date(nb_path, layout, options, code):
+        if not force and is_up_to_date(nb_path, layout, options, builder):
             results[nb_path.name] = NotebookResult(nb_path.name, "up to date")
             _say(f"  {nb_path.stem:<32} up to date")
         else:
@@ -545,17 +546,16 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
         sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
         # Longest first (by the last build's time): a long notebook started last would leave
         # the other workers idle while it runs alone.
-        todo.sort(key=lambda p: -_last_seconds(p, layout))
+        todo.sort(key=lambda p: -(_state(p, layout) or {}).get("seconds", 0.0))
         jobs = jobs or min(len(todo), max(1, os.cpu_count() or 1))
-        asyncio.run(_build_async(todo, layout, include_code, jobs, timeout, options, code,
+        asyncio.run(_build_async(todo, layout, include_code, jobs, timeout, options, builder,
                                  results))
     outcome = BuildResult([results[p.name] for p in notebooks])
     if outcome.ok:
         index = render_index(discover(layout.notebooks), layout)
         index_path = layout.reports / "index.html"
         if not index_path.is_file() or index_path.read_text(encoding="utf-8") != index:
-            with atomic_path(index_path) as tmp:
-                tmp.write_text(index, encoding="utf-8")
+            atomic_write(index_path, index)
     outcome.wall_seconds = time.perf_counter() - started
     built = sum(n.status == "built" for n in outcome.notebooks)
     verdict = "ok" if outcome.ok else "FAILED"
