@@ -57,7 +57,7 @@ def _extract(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 2
     target = extract.run(args.name, args.inputs)
-    print(f"extract: {args.name} -> {target.relative_to(target.parents[2])}")
+    print(f"extract: {args.name} -> {target}")
     return 0
 
 

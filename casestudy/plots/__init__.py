@@ -5,7 +5,6 @@ the matplotlib Axes (or Figure for small multiples) it drew on, as seaborn does.
 """
 
 from casestudy.plots._style import (
-    case_palette,
     new_axes,
     savefig,
     source_footer,
@@ -14,5 +13,5 @@ from casestudy.plots._style import (
 from casestudy.plots.timeline import timeline
 from casestudy.plots.trends import dispersion, indexed_trend, latest_dotplot, trend_grid
 
-__all__ = ["case_palette", "dispersion", "indexed_trend", "latest_dotplot", "new_axes",
+__all__ = ["dispersion", "indexed_trend", "latest_dotplot", "new_axes",
            "savefig", "source_footer", "timeline", "trend_grid", "use_style"]

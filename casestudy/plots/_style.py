@@ -11,7 +11,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from casestudy import cases, data
+from casestudy import data
 
 _RC = {
     "figure.dpi": 100,
@@ -34,11 +34,6 @@ _RC = {
 def use_style() -> None:
     """Apply the house style to matplotlib (idempotent)."""
     mpl.rcParams.update(_RC)
-
-
-def case_palette(keys: Iterable[str] | None = None) -> dict[str, str]:
-    """Registry colours keyed by case code or state ISO3 (for seaborn's ``palette=``)."""
-    return cases.palette(keys)
 
 
 def new_axes(ax: Axes | None = None, *, figsize: tuple[float, float] = (7, 4)) -> Axes:
