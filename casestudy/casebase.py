@@ -71,12 +71,16 @@ def compare(dimension: str | Sequence[str] | None = None, *,
     return table.fillna("")
 
 
-def profile(facts: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The five-attribute side-by-side profile (``PROFILE``), attributes as rows."""
+def profile_facts(facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The facts behind the side-by-side profile: the ``PROFILE`` (dimension, attribute) pairs."""
     facts = load_casebase() if facts is None else facts
     keys = pd.MultiIndex.from_tuples(PROFILE)
-    chosen = facts[pd.MultiIndex.from_frame(facts[["dimension", "attribute"]]).isin(keys)]
-    return compare(facts=chosen, attributes=[a for _, a in PROFILE]).T
+    return facts[pd.MultiIndex.from_frame(facts[["dimension", "attribute"]]).isin(keys)]
+
+
+def profile(facts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The five-attribute side-by-side profile (``PROFILE``), attributes as rows."""
+    return compare(facts=profile_facts(facts), attributes=[a for _, a in PROFILE]).T
 
 
 def timeline(*, since: int | None = None, events_only: bool = True,
