@@ -172,3 +172,50 @@ def test_plots_return_axes_and_figure(ev):
     co_ax = cooccurrence(ev).plot(measure="jaccard")
     assert len(co_ax.get_yticklabels()) == 3
     plt.close("all")
+
+
+def _heatmap_values(ax) -> list[float]:
+    return sorted(float(v) for v in ax.collections[0].get_array().compressed())
+
+
+def test_cooccurrence_plot_defaults_to_the_measure_asked_for(ev):
+    co = cooccurrence(ev, measure="jaccard")
+    assert co.measure == "jaccard"
+    ax = co.plot()
+    # lower triangle: trust–pooling 2/3, trust–centralisation absent (0), pooling–centr. 1/3
+    assert _heatmap_values(ax) == pytest.approx([0.0, 1 / 3, 2 / 3])
+    assert ax.collections[0].colorbar.ax.get_ylabel() == "Jaccard"
+    counts = cooccurrence(ev).plot()
+    assert _heatmap_values(counts) == [0.0, 1.0, 2.0]
+    assert counts.collections[0].colorbar.ax.get_ylabel() == "units (case) with both themes"
+    assert _heatmap_values(co.plot(measure="count")) == [0.0, 1.0, 2.0]
+    spans = pd.DataFrame({"document": ["d", "d"], "theme": ["a", "b"], "start": [0, 5],
+                          "end": [10, 20]})
+    span_ax = cooccurrence(spans, by="span").plot()
+    assert span_ax.collections[0].colorbar.ax.get_ylabel() == "overlapping segment pairs"
+    with pytest.raises(CaseStudyError, match="measure must be"):
+        cooccurrence(ev, measure="dice")
+    plt.close("all")
+
+
+def test_framework_matrix_plot_shows_the_counts(ev):
+    ax = framework_matrix(ev, theme_level=1).plot()
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["Netherlands", "Scotland",
+                                                            "England"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["culture", "finance", "power"]
+    # themes down, cases across: culture 1 1 0, finance 2 1 1, power 0 0 1
+    assert ax.collections[0].get_array().reshape(3, 3).tolist() == [
+        [1, 1, 0], [2, 1, 1], [0, 0, 1]]
+    plt.close("all")
+
+
+def test_study_order_for_tier_and_direction_rows(ev):
+    by_direction = framework_matrix(ev, rows="direction", theme_level=1).counts()
+    assert list(by_direction.index) == ["facilitator", "barrier", "neutral"]
+    tiers = pd.DataFrame({"tier": ["local-strategic", "national"], "theme": ["a", "a"]})
+    assert recurrence(tiers, across="tier")["tier"].tolist() == ["national;local-strategic"]
+    unordered = ev.sample(frac=1, random_state=1)
+    got = quotes(unordered)
+    assert got["case"].astype(str).tolist() == ["NL"] * 3 + ["SCO"] * 2 + ["ENG"] * 2
+    assert got["tier"].astype(str).tolist()[:3] == ["national", "regional", "regional"]
+    assert got.dtypes.to_dict() == ev.dtypes.to_dict()  # sorting leaves the types alone

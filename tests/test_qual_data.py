@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from casestudy import data, sources
-from casestudy.qual import TIERS, load_evidence, read_qdpx
-from casestudy.qual.demo import DEMO_SEGMENTS, write_demo_project
+from casestudy import cases, data, sources
+from casestudy.qual import COLUMNS, DIRECTIONS, TIERS, load_evidence, read_qdpx
+from casestudy.qual.demo import DEMO_SEGMENTS, demo_tables, write_demo_project
 
 
 def test_evidence_validates_and_covers_every_case_and_tier():
@@ -41,3 +41,30 @@ def test_demo_project_is_reproducible_and_reads_back(tmp_path):
     assert set(back["case"].astype(str)) == {"NL", "IT", "SCO", "ENG"}
     sco = back[back["case"] == "SCO"]
     assert set(sco["tier"].astype(str)) == {"local-strategic"}
+
+
+def test_tiers_directions_and_columns_match_the_evidence_schema():
+    fields = {f["name"]: f for f in data.resource("evidence", data.read_manifest())
+              ["schema"]["fields"]}
+    assert tuple(fields) == COLUMNS
+    assert tuple(fields["tier"]["constraints"]["enum"]) == TIERS
+    assert tuple(fields["direction"]["constraints"]["enum"]) == DIRECTIONS
+    assert tuple(fields["case"]["constraints"]["enum"]) == cases.codes()
+
+
+def test_load_evidence_types_case_tier_and_direction_in_study_order():
+    ev = load_evidence()
+    for col, levels in (("case", cases.codes()), ("tier", TIERS), ("direction", DIRECTIONS)):
+        assert ev[col].dtype == pd.CategoricalDtype(list(levels), ordered=True), col
+
+
+def test_demo_tables_takes_its_segments_without_touching_the_module():
+    ev = load_evidence()
+    before = dict(DEMO_SEGMENTS)
+    src, cod, cas = demo_tables(ev, segments={"I9": ("IT", "national", ("IT-016",))})
+    assert before == DEMO_SEGMENTS
+    assert src["source"].tolist() == ["I9 findings, as summarised by the project"]
+    seg = ev.set_index("segment_id").loc["IT-016"]
+    assert cod.loc[0, ["code", "start", "end"]].tolist() == [seg["theme"], 0, len(seg["text"])]
+    assert cas[["case", "tier", "source_id"]].values.tolist() == [["Italy", "national", "I9"]]
+    assert len(demo_tables(ev)[0]) == len(DEMO_SEGMENTS)

@@ -269,9 +269,11 @@ def test_one_selection_per_code_on_the_same_span_cooccurs_by_offsets(tmp_path):
     s = text_source(f"internal://{G_SRC}.txt",
                     sel(0, 15, G_POOL, "s1") + sel(0, 15, G_TRUST, "s2")
                     + sel(16, 35, G_FIN, "s3"))
-    p = read_qdpx(qdpx(tmp_path, project(s), {f"sources/{G_SRC}.txt": TEXT}))
-    ev = p.codings.rename(columns={"source": "document", "code": "theme"})
-    co = cooccurrence(ev, by="span").table()
+    case_el = (f'<Cases><Case guid="k1" name="Scotland">{_vv("v2", "regional")}'
+               f'<SourceRef targetGUID="{G_SRC}"/></Case></Cases>')
+    p = read_qdpx(qdpx(tmp_path, project(s, extra=VARS + case_el),
+                       {f"sources/{G_SRC}.txt": TEXT}))
+    co = cooccurrence(p.to_evidence(), by="span").table()
     assert co[["theme_a", "theme_b", "count"]].values.tolist() == [
         ["finance/pooling", "trust", 1]]
 
@@ -369,7 +371,7 @@ def test_malformed_xml_not_a_zip_no_qde(tmp_path):
         read_qdpx(qdpx(tmp_path, "<Project><oops></Project>"))
     bad = tmp_path / "x.qdpx"
     bad.write_bytes(b"not a zip")
-    with pytest.raises(DataValidationError, match="not a zip archive"):
+    with pytest.raises(DataValidationError, match=r"not a zip archive; a \.qdpx file"):
         read_qdpx(bad)
     with pytest.raises(DataValidationError, match=r"no \.qde file"):
         read_qdpx(qdpx(tmp_path, "", name="e.qdpx", qde_name="readme.md"))

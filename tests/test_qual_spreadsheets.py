@@ -139,3 +139,19 @@ def test_hostile_xlsx_refused_before_openpyxl(tmp_path):
         zf.writestr("../../evil.xml", "x")
     with pytest.raises(DataValidationError, match="zip-slip"):
         read_codings(path)
+
+
+@pytest.mark.parametrize("suffix", ["xlsx", "xlsm"])
+def test_corrupt_workbook_is_named_as_a_workbook_not_a_qdpx(tmp_path, suffix):
+    path = tmp_path / f"broken.{suffix}"
+    path.write_bytes(b"PK\x03\x04 truncated")
+    with pytest.raises(DataValidationError, match=rf"not a zip archive; an \.{suffix} "
+                       "workbook") as err:
+        read_codings(path)
+    assert "qdpx" not in str(err.value) and "broken." in str(err.value)
+    good = write_csv(tmp_path / "g.csv", [["document", "case", "tier"],
+                                          ["d", "NL", "national"]])
+    export = write_csv(tmp_path / "e.csv", [["document", "theme", "text"], ["d", "t", "x"]])
+    with pytest.raises(DataValidationError, match=rf"\.{suffix} workbook"):
+        read_codings(export, cases=path)
+    assert read_codings(export, cases=good).loc[0, "case"] == "NL"

@@ -3,6 +3,7 @@ cross-case views (framework matrix, frequencies, co-occurrence, facilitator/barr
 balance, retrieval) with their plots.
 """
 
+from casestudy.qual._io import QdaImportWarning, check_zip
 from casestudy.qual.analysis import (
     Cooccurrence,
     FrameworkMatrix,
@@ -22,9 +23,13 @@ from casestudy.qual.evidence import (
     load_evidence,
     theme_at,
 )
-from casestudy.qual.plots import cooccurrence_heatmap, direction_bars, theme_heatmap
+from casestudy.qual.plots import (
+    cooccurrence_heatmap,
+    count_heatmap,
+    direction_bars,
+    theme_heatmap,
+)
 from casestudy.qual.refi import (
-    QdaImportWarning,
     QdaProject,
     norm_guid,
     read_qdc,
@@ -43,8 +48,10 @@ __all__ = [
     "QdaProject",
     "as_evidence",
     "balance",
+    "check_zip",
     "cooccurrence",
     "cooccurrence_heatmap",
+    "count_heatmap",
     "direction_bars",
     "evidence_html",
     "framework_matrix",

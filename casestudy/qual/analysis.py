@@ -24,9 +24,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from casestudy import cases, data
+from casestudy import data, sources
 from casestudy.errors import CaseStudyError
-from casestudy.qual.evidence import DIRECTIONS, THEME_SEP, TIERS, theme_at
+from casestudy.qual._io import add_entry
+from casestudy.qual.evidence import DIRECTIONS, THEME_SEP, order, ordered, theme_at
 
 
 def _check(evidence: pd.DataFrame, needed: Sequence[str]) -> None:
@@ -40,21 +41,22 @@ def _as_list(by: str | Sequence[str]) -> list[str]:
     return [by] if isinstance(by, str) else list(by)
 
 
+def _study_key(column: pd.Series) -> pd.Series:
+    """Sort key of a column: its values in study order (see ``evidence.ordered``)."""
+    return pd.Series(ordered(column, str(column.name)), index=column.index)
+
+
+def _sorted(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
+    """Rows sorted by ``cols`` in study order, the columns' dtypes unchanged."""
+    if not cols:
+        return frame.reset_index(drop=True)
+    return frame.sort_values(list(cols), key=_study_key, kind="stable").reset_index(drop=True)
+
+
 def _ordered(frame: pd.DataFrame, cols: Sequence[str]) -> pd.DataFrame:
-    """Sort by columns, cases in registry order and tiers top-down, others as text."""
-    frame = frame.copy()
-    keys = []
-    for c in cols:
-        if c == "case":
-            frame[c] = cases.categorical(frame[c].astype("string"))
-        elif c == "tier":
-            frame[c] = pd.Categorical(frame[c].astype("string"), categories=list(TIERS),
-                                      ordered=True)
-        elif c == "direction":
-            frame[c] = pd.Categorical(frame[c].astype("string"),
-                                      categories=list(DIRECTIONS), ordered=True)
-        keys.append(c)
-    return frame.sort_values(keys, kind="stable").reset_index(drop=True) if keys else frame
+    """Sorted by ``cols`` in study order, case, tier and direction typed as ordered
+    categoricals and other sort columns as text."""
+    return _sorted(frame.assign(**{c: ordered(frame[c], c) for c in cols}), cols)
 
 
 def _with_theme(evidence: pd.DataFrame, level: int | None) -> pd.DataFrame:
@@ -135,9 +137,7 @@ def quotes(evidence: pd.DataFrame, *, case: str | Sequence[str] | None = None,
     if contains:
         keep &= evidence["text"].astype("string").str.contains(
             contains, case=False, regex=False).fillna(False)
-    out = evidence[keep.to_numpy()]
-    return _ordered(out, [c for c in ("case", "tier") if c in out]).astype(
-        {c: evidence[c].dtype for c in ("case", "tier") if c in out})
+    return _sorted(evidence[keep.to_numpy()], ["case", "tier"])
 
 
 def recurrence(evidence: pd.DataFrame, *, across: str = "case",
@@ -151,11 +151,11 @@ def recurrence(evidence: pd.DataFrame, *, across: str = "case",
     _check(evidence, [across, "theme"])
     ev = _with_theme(evidence, theme_level)
     ev[across] = ev[across].astype("string")
-    units = [u for u in (cases.order(ev[across].dropna().unique()) if across == "case"
-                         else sorted(ev[across].dropna().unique()))]
+    units = order(ev[across], across)
     rows = []
     for theme, grp in ev.groupby("theme", sort=True):
-        present = [u for u in units if u in set(grp[across])]
+        seen = set(grp[across].dropna())
+        present = [u for u in units if u in seen]
         rows.append({"theme": theme, "n_units": len(present), across: ";".join(present),
                      "n": len(grp)})
     out = pd.DataFrame(rows, columns=["theme", "n_units", across, "n"])
@@ -175,12 +175,14 @@ class Cooccurrence:
     ``count`` is the number of units holding both themes (``by`` columns), or with
     ``by="span"`` the number of pairs of overlapping segments in one document. ``jaccard``
     is count / (n_a + n_b − count), where n_a and n_b count the units (or segments) with
-    each theme; for spans this is ATLAS.ti's c-coefficient.
+    each theme; for spans this is ATLAS.ti's c-coefficient. ``measure`` is the one
+    ``.plot()`` shows unless told otherwise.
     """
 
     pairs: pd.DataFrame
     themes: pd.DataFrame
     by: tuple[str, ...]
+    measure: str = "count"
 
     def table(self) -> pd.DataFrame:
         """Tidy: ``theme_a``, ``theme_b`` (a < b), ``n_a``, ``n_b``, ``count``, ``jaccard``."""
@@ -202,10 +204,19 @@ class Cooccurrence:
         mat.index.name = mat.columns.name = "theme"
         return mat
 
-    def plot(self, *, measure: str = "count", ax=None):
+    def plot(self, *, measure: str | None = None, ax=None):
+        """Heatmap of ``measure`` (default: the one ``cooccurrence`` was asked for)."""
         from casestudy.qual.plots import cooccurrence_heatmap
 
-        return cooccurrence_heatmap(self.matrix(measure), ax=ax, measure=measure)
+        measure = measure or self.measure
+        if measure == "jaccard":
+            label = "Jaccard"
+        elif self.by == ("span",):
+            label = "overlapping segment pairs"
+        else:
+            label = f"units ({', '.join(self.by)}) with both themes"
+        return cooccurrence_heatmap(self.matrix(measure), ax=ax, measure=measure,
+                                    label=label)
 
 
 def cooccurrence(evidence: pd.DataFrame, *, by: str | Sequence[str] = "case",
@@ -260,7 +271,8 @@ def cooccurrence(evidence: pd.DataFrame, *, by: str | Sequence[str] = "case",
     pairs = pd.DataFrame(rows, columns=["theme_a", "theme_b", "n_a", "n_b", "count",
                                         "jaccard"])
     themes = n_theme.rename("n").rename_axis("theme").reset_index().sort_values("theme")
-    return Cooccurrence(pairs=pairs, themes=themes.reset_index(drop=True), by=by_cols)
+    return Cooccurrence(pairs=pairs, themes=themes.reset_index(drop=True), by=by_cols,
+                        measure=measure)
 
 
 # --------------------------------------------------------------------------- framework matrix
@@ -304,10 +316,7 @@ class FrameworkMatrix:
         else:
             joined = sub.groupby(key, observed=True)["summary"].agg("\n".join)
             wide = joined.unstack(fill_value="")
-        order = (cases.order(wide.index) if self.rows == "case" else
-                 [t for t in TIERS if t in wide.index] if self.rows == "tier" else
-                 sorted(wide.index))
-        wide = wide.reindex(order)
+        wide = wide.reindex(order(wide.index, self.rows))
         wide = wide.reindex(sorted(wide.columns), axis=1)
         wide.columns.name = self.cols
         wide.index.name = self.rows
@@ -348,7 +357,7 @@ class FrameworkMatrix:
         if target.resolve().is_relative_to(raw):
             raise CaseStudyError(f"{target}: refusing to write under data/raw/ (curated "
                                  "inputs are read-only); write to data/processed/ instead")
-        tiers = [t for t in TIERS if t in set(self.cells["tier"].astype("string"))]
+        tiers = order(self.cells["tier"], "tier")
         with data.atomic_path(target) as tmp:
             with pd.ExcelWriter(tmp, engine="openpyxl") as xw:
                 _sheet(xw, "all", self.matrix())
@@ -361,10 +370,10 @@ class FrameworkMatrix:
         return target
 
     def plot(self, *, tier: str | None = None, ax=None):
-        from casestudy.qual.plots import theme_heatmap
+        """Heatmap of the counts: ``cols`` (themes) down, ``rows`` (cases) across."""
+        from casestudy.qual.plots import count_heatmap
 
-        long = self.counts(tier=tier).stack().rename("n").reset_index()
-        return theme_heatmap(long, x=self.rows, y=self.cols, value="n", ax=ax)
+        return count_heatmap(self.counts(tier=tier).T, ax=ax)
 
 
 def _sheet(xw: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
@@ -392,9 +401,7 @@ def _fix_zip_times(path: Path) -> None:
             if name == "docProps/core.xml":
                 content = re.sub(rb"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", b"2020-01-01T00:00:00Z",
                                  content)
-            info = zipfile.ZipInfo(name, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(info, content)
+            add_entry(zout, name, content)
 
 
 def framework_matrix(evidence: pd.DataFrame, *, rows: str = "case", cols: str = "theme",
@@ -427,8 +434,7 @@ def framework_matrix(evidence: pd.DataFrame, *, rows: str = "case", cols: str = 
     group_keys = [rows, cols] + ([] if "tier" in (rows, cols) else ["tier"])
     for key, grp in ev.groupby(group_keys, sort=False, dropna=False):
         rec = dict(zip(group_keys, key, strict=True))
-        ids = sorted({i for cell_ids in grp.get("source_id", pd.Series(dtype="string"))
-                      .dropna() for i in str(cell_ids).split(data.SOURCE_SEP) if i.strip()})
+        ids = sorted(sources.split_ids(grp.get("source_id", pd.Series(dtype="string"))))
         rec.update({"n": len(grp), "summary": _cell_text(grp),
                     "source_id": data.SOURCE_SEP.join(ids)})
         out.append(rec)

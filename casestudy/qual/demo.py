@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy import cases
+from casestudy.qual.evidence import THEME_SEP
 from casestudy.qual.refi import write_qdpx
 
 #: Report (source id) → the study case, the tier and the segments used from it.
@@ -27,31 +28,31 @@ DEMO_SEGMENTS: dict[str, tuple[str, str, tuple[str, ...]]] = {
 NAME = "casestudy demonstration project (documentary coding, not interview data)"
 
 
-def demo_tables(evidence: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Sources, codings and cases of the demonstration project, built from ``evidence``.
+def demo_tables(evidence: pd.DataFrame, *,
+                segments: dict[str, tuple[str, str, tuple[str, ...]]] = DEMO_SEGMENTS,
+                ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Sources, codings and cases of the demonstration project, built from ``evidence``:
+    one source per report in ``segments`` (laid out as ``DEMO_SEGMENTS``).
 
     >>> ev = pd.DataFrame({"segment_id": ["X-1"], "theme": ["culture/trust"],
     ...                    "direction": ["facilitator"], "text": ["Trust grew."]})
-    >>> import casestudy.qual.demo as demo
-    >>> old = demo.DEMO_SEGMENTS
-    >>> demo.DEMO_SEGMENTS = {"N16": ("NL", "regional", ("X-1",))}
-    >>> src, cod, cas = demo_tables(ev)
-    >>> demo.DEMO_SEGMENTS = old
+    >>> src, cod, cas = demo_tables(ev, segments={"N16": ("NL", "regional", ("X-1",))})
     >>> cod[["code", "start", "end"]].values.tolist()
     [['culture/trust', 0, 11], ['direction/facilitator', 0, 11]]
     """
     by_id = evidence.set_index(evidence["segment_id"].astype(str))
     sources, codings, case_rows = [], [], []
-    for sid, (case, tier, segments) in DEMO_SEGMENTS.items():
+    for sid, (case, tier, seg_ids) in segments.items():
         name = f"{sid} findings, as summarised by the project"
         parts, pos = [], 0
-        for seg in segments:
+        for seg in seg_ids:
             row = by_id.loc[seg]
             text = str(row["text"])
             codings.append({"source": name, "code": str(row["theme"]), "start": pos,
                             "end": pos + len(text), "coder": "casestudy documentary coding"})
             if not pd.isna(row["direction"]):
-                codings.append({"source": name, "code": f"direction/{row['direction']}",
+                codings.append({"source": name,
+                                "code": f"direction{THEME_SEP}{row['direction']}",
                                 "start": pos, "end": pos + len(text),
                                 "coder": "casestudy documentary coding"})
             parts.append(text)

@@ -19,6 +19,7 @@ True
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -36,23 +37,58 @@ COLUMNS: tuple[str, ...] = ("segment_id", "case", "tier", "document", "theme", "
 _REQUIRED = ("segment_id", "case", "tier", "document", "theme", "text")
 #: Separator of levels in a theme path.
 THEME_SEP = "/"
+#: How CAQDAS tools write a code path flat in one name (``finance::pooling``,
+#: ``finance\pooling``).
+_FLAT_PATH_SEP = re.compile(r"::|\\")
 
 
 def load_evidence(raw: Path | None = None) -> pd.DataFrame:
     """The project's coded evidence (``data/raw/evidence.csv``), validated and typed.
 
-    ``case`` is an ordered categorical in registry order, ``tier`` and ``direction``
-    ordered categoricals in the order of ``TIERS`` and ``DIRECTIONS``.
+    ``case`` is an ordered categorical in registry order (as ``data.load`` gives it),
+    ``tier`` and ``direction`` ordered categoricals in the order of ``TIERS`` and
+    ``DIRECTIONS``.
     """
-    return _categorise(data.load("evidence", raw))
-
-
-def _categorise(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["case"] = cases.categorical(frame["case"])
-    frame["tier"] = pd.Categorical(frame["tier"], categories=list(TIERS), ordered=True)
-    frame["direction"] = pd.Categorical(frame["direction"], categories=list(DIRECTIONS),
-                                        ordered=True)
+    frame = data.load("evidence", raw)
+    for col in ("tier", "direction"):
+        frame[col] = ordered(frame[col], col)
     return frame
+
+
+#: Columns with a fixed study order; every other column sorts alphabetically.
+_FIXED_ORDER: dict[str, tuple[str, ...]] = {"tier": TIERS, "direction": DIRECTIONS}
+
+
+def ordered(values: Iterable[str] | pd.Series, column: str) -> pd.Series | pd.Categorical:
+    """``values`` of ``column`` as an ordered categorical when the column has a study
+    order (``case``: registry order; ``tier``: top down; ``direction``: as
+    ``DIRECTIONS``), with every level as a category; other columns as strings.
+
+    >>> ordered(pd.Series(["frontline", "national"]), "tier").sort_values().tolist()
+    ['national', 'frontline']
+    """
+    text = pd.Series(values, dtype="string") if not isinstance(values, pd.Series) else \
+        values.astype("string")
+    if column == "case":
+        return cases.categorical(text)
+    if column in _FIXED_ORDER:
+        return pd.Categorical(text, categories=list(_FIXED_ORDER[column]), ordered=True)
+    return text
+
+
+def order(values: Iterable[str] | pd.Series, column: str) -> list[str]:
+    """The distinct values present, in ``column``'s study order (see ``ordered``);
+    alphabetical for columns without one.
+
+    >>> order(["ENG", "NL", "ENG"], "case")
+    ['NL', 'ENG']
+    """
+    present = {str(v) for v in values if not pd.isna(v)}
+    if column == "case":
+        return cases.order(present)
+    if column in _FIXED_ORDER:
+        return [v for v in _FIXED_ORDER[column] if v in present]
+    return sorted(present)
 
 
 def _case_code(value: str) -> str | None:
@@ -85,23 +121,23 @@ def as_evidence(frame: pd.DataFrame, *, file: str = "<evidence>",
     frame = frame.loc[:, list(COLUMNS)].reset_index(drop=True)
     file_rows = list(rows) if rows is not None else [i + 2 for i in range(len(frame))]
     problems: list[Problem] = []
-    for col in ("segment_id", "document", "theme", "text", "direction", "coder",
-                "source_id"):
+    # Every text column is stripped once here; blanks count as missing from then on.
+    for col in (c for c in COLUMNS if c not in ("start", "end")):
         frame[col] = frame[col].astype("string").str.strip().replace("", pd.NA)
     for i, row in frame.iterrows():
         where = {"file": file, "row": file_rows[i]}
         for col in _REQUIRED:
-            if pd.isna(row[col]) or str(row[col]).strip() == "":
+            if pd.isna(row[col]):
                 problems.append(Problem(**where, rule="required", column=col,
                                         message=f"'{col}' is empty"))
-        if not pd.isna(row["case"]) and str(row["case"]).strip():
+        if not pd.isna(row["case"]):
             code = _case_code(row["case"])
             if code is None:
                 problems.append(Problem(**where, rule="enum", column="case", message=(
                     f"unknown case {row['case']!r}: expected one of "
                     f"{', '.join(cases.codes())} (or the case name)")))
             frame.loc[i, "case"] = code
-        if not pd.isna(row["tier"]) and str(row["tier"]).strip() not in TIERS:
+        if not pd.isna(row["tier"]) and row["tier"] not in TIERS:
             problems.append(Problem(**where, rule="enum", column="tier", message=(
                 f"unknown tier {row['tier']!r}: expected one of {', '.join(TIERS)}")))
         if not pd.isna(row["direction"]) and row["direction"] not in DIRECTIONS:
@@ -128,8 +164,9 @@ def as_evidence(frame: pd.DataFrame, *, file: str = "<evidence>",
                                 column="segment_id"))
     if problems:
         raise DataValidationError(problems)
-    frame["tier"] = frame["tier"].astype("string").str.strip()
-    return _categorise(frame)
+    for col in ("case", "tier", "direction"):
+        frame[col] = ordered(frame[col], col)
+    return frame
 
 
 def theme_at(themes: Iterable[str] | pd.Series, level: int | None) -> pd.Series:
@@ -144,3 +181,13 @@ def theme_at(themes: Iterable[str] | pd.Series, level: int | None) -> pd.Series:
     if level < 1:
         raise ValueError(f"level must be 1 or more, got {level}")
     return series.str.split(THEME_SEP).str[:level].str.join(THEME_SEP).astype("string")
+
+
+def split_code_path(code: str) -> list[str]:
+    """The levels of a code path written flat with ``::`` or ``\\`` (as NVivo, ATLAS.ti,
+    MAXQDA and Taguette exports do), stripped, empty levels dropped.
+
+    >>> split_code_path(r"finance :: pooling\\set-aside")
+    ['finance', 'pooling', 'set-aside']
+    """
+    return [part.strip() for part in _FLAT_PATH_SEP.split(code) if part.strip()]

@@ -15,19 +15,10 @@ from matplotlib.ticker import FuncFormatter
 
 from casestudy import cases
 from casestudy.plots import new_axes, use_style
-from casestudy.qual.evidence import DIRECTIONS, TIERS
+from casestudy.qual.evidence import DIRECTIONS, order
 
 #: Facilitators blue, barriers vermilion, neutral grey (Okabe & Ito), as in the bars.
 DIRECTION_COLOURS = {"facilitator": "#0072B2", "barrier": "#D55E00", "neutral": "#999999"}
-
-
-def _axis_order(values: pd.Series, column: str) -> list[str]:
-    present = [str(v) for v in values.dropna().unique()]
-    if column == "case":
-        return cases.order(present)
-    if column == "tier":
-        return [t for t in TIERS if t in present]
-    return sorted(present)
 
 
 def theme_heatmap(data: pd.DataFrame, *, x: str = "case", y: str = "theme",
@@ -50,14 +41,29 @@ def theme_heatmap(data: pd.DataFrame, *, x: str = "case", y: str = "theme",
     else:
         table = frame.pivot_table(index=y, columns=x, values=value, aggfunc="sum",
                                   fill_value=0)
-    table = table.reindex(index=_axis_order(frame[y], y), columns=_axis_order(frame[x], x),
+    table = table.reindex(index=order(frame[y], y), columns=order(frame[x], x),
                           fill_value=0)
-    ax = new_axes(ax, figsize=(1.2 * max(len(table.columns), 3) + 3,
-                               0.32 * max(len(table), 4) + 1.2))
-    sns.heatmap(table, ax=ax, annot=annot, fmt="d" if value is None else "g", cmap=cmap,
-                cbar=False, linewidths=0.5, linecolor="white")
-    if x == "case":
-        ax.set_xticklabels([cases.label(c) for c in table.columns])
+    table.index.name, table.columns.name = y, x
+    return count_heatmap(table, ax=ax, annot=annot, cmap=cmap,
+                         fmt="d" if value is None else "g")
+
+
+def count_heatmap(matrix: pd.DataFrame, *, ax: Axes | None = None, annot: bool = True,
+                  cmap: str = "Blues", fmt: str = "g") -> Axes:
+    """A wide table of counts (e.g. ``FrameworkMatrix.counts().T``: themes down, cases
+    across) as a heatmap, in the table's own order; case columns (``columns.name ==
+    "case"``) are labelled by name.
+
+    >>> m = pd.DataFrame({"NL": [2, 0]}, index=["a", "b"]).rename_axis(columns="case")
+    >>> [t.get_text() for t in count_heatmap(m).get_xticklabels()]
+    ['Netherlands']
+    """
+    ax = new_axes(ax, figsize=(1.2 * max(len(matrix.columns), 3) + 3,
+                               0.32 * max(len(matrix), 4) + 1.2))
+    sns.heatmap(matrix, ax=ax, annot=annot, fmt=fmt, cmap=cmap, cbar=False,
+                linewidths=0.5, linecolor="white")
+    if matrix.columns.name == "case":
+        ax.set_xticklabels([cases.label(c) for c in matrix.columns])
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=0)
@@ -78,7 +84,7 @@ def direction_bars(data: pd.DataFrame, *, y: str = "tier", direction: str = "dir
     """
     if col is not None:
         use_style()
-        panels = _axis_order(data[col].astype("string"), col)
+        panels = order(data[col], col)
         fig, axes = plt.subplots(1, len(panels), figsize=(2.6 * len(panels) + 1, 3.2),
                                  sharey=True, sharex=True, layout="constrained",
                                  squeeze=False)
@@ -93,8 +99,7 @@ def direction_bars(data: pd.DataFrame, *, y: str = "tier", direction: str = "dir
     ax = new_axes(ax, figsize=(6, 3.2))
     frame = data.copy()
     frame[y] = frame[y].astype("string")
-    levels = [t for t in TIERS if t in set(frame[y].dropna())] if y == "tier" else \
-        sorted(frame[y].dropna().unique())
+    levels = order(frame[y], y)
     counts = pd.crosstab(frame[y], frame[direction].astype("string")).reindex(
         index=levels, columns=list(DIRECTIONS), fill_value=0)
     pos = np.arange(len(levels))[::-1]
@@ -112,16 +117,19 @@ def direction_bars(data: pd.DataFrame, *, y: str = "tier", direction: str = "dir
 
 
 def cooccurrence_heatmap(matrix: pd.DataFrame, *, measure: str = "count",
-                         ax: Axes | None = None, annot: bool = True) -> Axes:
+                         ax: Axes | None = None, annot: bool = True,
+                         label: str | None = None) -> Axes:
     """A theme-by-theme co-occurrence matrix (``Cooccurrence.matrix()``) as a heatmap;
-    the lower triangle only, since the matrix is symmetric."""
+    the lower triangle only, since the matrix is symmetric. ``label`` names the colour
+    scale (default: what ``measure`` counts)."""
     n = len(matrix)
     ax = new_axes(ax, figsize=(0.45 * n + 3, 0.4 * n + 2))
     mask = np.triu(np.ones((n, n), dtype=bool))
     sns.heatmap(matrix.astype(float), mask=mask, ax=ax, annot=annot and n <= 25,
                 fmt=".0f" if measure == "count" else ".2f", cmap="Purples", cbar=True,
-                cbar_kws={"label": "units with both themes" if measure == "count"
-                          else "Jaccard"}, linewidths=0.5, linecolor="white",
+                cbar_kws={"label": label or ("units with both themes" if measure == "count"
+                                             else "Jaccard")},
+                linewidths=0.5, linecolor="white",
                 square=True)
     ax.set_xlabel("")
     ax.set_ylabel("")

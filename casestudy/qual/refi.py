@@ -48,10 +48,9 @@ from __future__ import annotations
 import io
 import re
 import uuid
-import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError
@@ -63,13 +62,15 @@ from defusedxml import ElementTree as SafeET
 
 from casestudy import data
 from casestudy.errors import CaseStudyError, DataValidationError, Problem
-
-#: Refuse archives with more entries than this.
-MAX_ENTRIES = 10_000
-#: Refuse archives whose entries add up to more than this many bytes uncompressed.
-MAX_TOTAL_BYTES = 512 * 1024 * 1024
-#: Refuse any single entry larger than this (the .qde and each text source).
-MAX_ENTRY_BYTES = 128 * 1024 * 1024
+from casestudy.qual._io import (
+    MAX_ENTRIES,
+    MAX_ENTRY_BYTES,
+    MAX_TOTAL_BYTES,
+    add_entry,
+    check_zip,
+    warn_import,
+)
+from casestudy.qual.evidence import COLUMNS, THEME_SEP, as_evidence, split_code_path
 
 _KNOWN_PROJECT_CHILDREN = {"Users", "CodeBook", "Variables", "Cases", "Sources", "Notes",
                            "Links", "Sets", "Graphs", "Description", "NoteRef"}
@@ -78,17 +79,8 @@ _MEDIA_SOURCES = {"PDFSource": "pdf", "PictureSource": "picture", "AudioSource":
 _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue",
                "DateTimeValue")
 _ATTRIBUTE_SET = re.compile(r"^\s*([^:]+?)\s*:\s*(.+?)\s*$")
-_FLAT_SEPARATORS = re.compile(r"\s*(?:::|\\)\s*")
 _CASE_NAME = "\x00refi-case"
 _NS_DEMO = uuid.UUID("6f1c2a52-3d4e-5b6a-8c7d-9e0f1a2b3c4d")
-
-
-class QdaImportWarning(UserWarning):
-    """Part of a REFI-QDA file or spreadsheet export could not be read."""
-
-
-def _warn(message: str) -> None:
-    warnings.warn(message, QdaImportWarning, stacklevel=3)
 
 
 # --------------------------------------------------------------------------- result
@@ -125,7 +117,6 @@ class QdaProject:
     variables: pd.DataFrame
     sets: pd.DataFrame
     codings: pd.DataFrame
-    texts: dict[str, str] = field(default_factory=dict, repr=False)
 
     def to_evidence(self, *, case_variable: str = "case", tier_variable: str = "tier",
                     direction_variable: str | None = None, source_id: str | None = None,
@@ -139,8 +130,6 @@ class QdaProject:
         never guessed from code names: it comes from ``direction_variable`` when given.
         ``source_id`` fills the citation column (one id for the whole project).
         """
-        from casestudy.qual.evidence import as_evidence
-
         attrs = self._source_attributes()
         rows = []
         for c in self.codings.itertuples(index=False):
@@ -153,9 +142,8 @@ class QdaProject:
                 if direction_variable else pd.NA, "text": c.text,
                 "start": c.start, "end": c.end, "coder": c.coder, "source_id": source_id,
             })
-        return as_evidence(pd.DataFrame(rows, columns=[
-            "segment_id", "case", "tier", "document", "theme", "direction", "text",
-            "start", "end", "coder", "source_id"]), file=f"{self.name} (REFI-QDA)")
+        return as_evidence(pd.DataFrame(rows, columns=list(COLUMNS)),
+                           file=f"{self.name} (REFI-QDA)")
 
     def _source_attributes(self) -> dict[str, dict[str, str]]:
         """Variable values per source: the source's own, then those of its cases."""
@@ -232,38 +220,9 @@ class _Archive:
                  max_entry_bytes: int):
         self.label = str(path)
         self.max_entry_bytes = max_entry_bytes
-        try:
-            self.zf = zipfile.ZipFile(path)
-        except FileNotFoundError:
-            raise CaseStudyError(f"{path}: no such file") from None
-        except zipfile.BadZipFile:
-            raise DataValidationError(Problem(self.label, "not-a-zip", (
-                "not a zip archive; a .qdpx file is a zip holding a .qde file and a "
-                "sources folder"))) from None
-        infos = self.zf.infolist()
-        if len(infos) > max_entries:
-            self.zf.close()
-            raise DataValidationError(Problem(self.label, "too-many-entries", (
-                f"refused: the archive has {len(infos)} entries, more than the limit of "
-                f"{max_entries} (raise max_entries if the project is genuinely that big)")))
-        total = 0
-        for info in infos:
-            name = info.filename
-            parts = re.split(r"[/\\]", name)
-            if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name)
-                    or ".." in parts):
-                self.zf.close()
-                raise DataValidationError(Problem(self.label, "unsafe-path", (
-                    f"refused: entry {name!r} has an absolute path or '..' (a zip-slip "
-                    "archive could write outside the folder it is unpacked into)")))
-            total += info.file_size
-            if info.file_size > max_entry_bytes or total > max_total_bytes:
-                self.zf.close()
-                raise DataValidationError(Problem(self.label, "too-large", (
-                    f"refused: entry {name!r} declares {info.file_size:,} bytes "
-                    f"uncompressed (running total {total:,}); limits are "
-                    f"{max_entry_bytes:,} per entry and {max_total_bytes:,} in all")))
-        self.files = {i.filename: i for i in infos if not i.is_dir()}
+        self.zf = check_zip(path, kind="qdpx", max_entries=max_entries,
+                            max_total_bytes=max_total_bytes, max_entry_bytes=max_entry_bytes)
+        self.files = {i.filename: i for i in self.zf.infolist() if not i.is_dir()}
         self.by_lower = {n.lower(): n for n in self.files}
 
     def read(self, name: str) -> bytes:
@@ -291,12 +250,11 @@ class _Archive:
             raise DataValidationError(Problem(self.label, "no-qde", (
                 "no .qde file in the archive: a .qdpx must hold project.qde (or "
                 "<name>.qde) beside its sources folder")))
-        for preferred in ("project.qde",):
-            for n in top:
-                if n.lower() == preferred:
-                    return n
+        for n in top:
+            if n.lower() == "project.qde":
+                return n
         if len(top) > 1:
-            _warn(f"{self.label}: several .qde files ({', '.join(sorted(top))}); reading "
+            warn_import(f"{self.label}: several .qde files ({', '.join(sorted(top))}); reading "
                   f"{sorted(top)[0]}")
         return sorted(top)[0]
 
@@ -370,12 +328,11 @@ def _codes_from(codes_el: Element | None) -> pd.DataFrame:
     def walk(el: Element, parent_guid: str | None, parent_path: list[str]) -> None:
         for code in _kids(el, "Code"):
             name = (code.get("name") or "").strip()
-            parts = [p for p in _FLAT_SEPARATORS.split(name) if p] if (
-                "::" in name or "\\" in name) else [name]
+            parts = split_code_path(name) or [name]
             path = parent_path + parts
             guid = norm_guid(code.get("guid"))
             rows.append({"code_guid": guid, "name": parts[-1] if parts else name,
-                         "code": "/".join(path), "parent_guid": parent_guid,
+                         "code": THEME_SEP.join(path), "parent_guid": parent_guid,
                          "is_codable": (code.get("isCodable", "true").lower() != "false"),
                          "color": code.get("color"),
                          "description": _text_of(code, "Description")})
@@ -491,11 +448,11 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
     origin = root.get("origin") or ""
     unknown = sorted({_local(c.tag) for c in root} - _KNOWN_PROJECT_CHILDREN)
     if unknown:
-        _warn(f"{label}: unknown element(s) under <Project> not read: {', '.join(unknown)}")
+        warn_import(f"{label}: unknown element(s) under <Project> not read: {', '.join(unknown)}")
     for skipped in ("Notes", "Links", "Graphs"):
         el = _kid(root, skipped)
         if el is not None and len(el):
-            _warn(f"{label}: {len(el)} {skipped.lower()} not imported (notes, links and "
+            warn_import(f"{label}: {len(el)} {skipped.lower()} not imported (notes, links and "
                   "graphs are outside the evidence table)")
     users = {norm_guid(u.get("guid")): (u.get("name") or u.get("id") or "")
              for u in _grandkids(root, "Users", "User")}
@@ -510,7 +467,6 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
     src_rows: list[dict[str, Any]] = []
     var_rows: list[dict[str, Any]] = []
     coding_rows: list[dict[str, Any]] = []
-    texts: dict[str, str] = {}
     other_unit = {"codepoint": "utf16", "utf16": "codepoint"}[unit]
     tally = {"checked": 0, unit: 0, other_unit: 0, "mismatch": 0}
     sources_el = _kid(root, "Sources")
@@ -525,14 +481,14 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
                                  "variable": got[0], "value": got[1], "type": got[2]})
         if kind_tag in _MEDIA_SOURCES:
             n_sel = sum(1 for c in src if _local(c.tag).endswith("Selection"))
-            _warn(f"{label}: {kind_tag} {sname!r} not read ({_MEDIA_SOURCES[kind_tag]} "
+            warn_import(f"{label}: {kind_tag} {sname!r} not read ({_MEDIA_SOURCES[kind_tag]} "
                   f"sources are not supported; {n_sel} selection(s) skipped)")
             src_rows.append({"source_guid": sguid, "source": sname,
                              "kind": _MEDIA_SOURCES[kind_tag], "path": src.get("path"),
                              "read": False, "n_chars": pd.NA})
             continue
         if kind_tag != "TextSource":
-            _warn(f"{label}: unknown source element <{kind_tag}> {sname!r} not read")
+            warn_import(f"{label}: unknown source element <{kind_tag}> {sname!r} not read")
             continue
         text = _source_text(src, arc, label, sname, root.get("basePath"), external_root)
         src_rows.append({"source_guid": sguid, "source": sname, "kind": "text",
@@ -540,7 +496,6 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
                          "n_chars": len(text) if text is not None else pd.NA})
         if text is None:
             continue
-        texts[sguid] = text
         for coding in _kids(src, "Coding"):  # a code applied to the whole source
             coding_rows += _coding_rows(coding, None, sguid, sname, 0, len(text), text,
                                         code_path, users, label)
@@ -548,7 +503,7 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
             try:
                 s, e = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
             except ValueError:
-                _warn(f"{label}: selection {sel.get('guid')} in {sname!r} has no valid "
+                warn_import(f"{label}: selection {sel.get('guid')} in {sname!r} has no valid "
                       "startPosition/endPosition; skipped")
                 continue
             spans = {"codepoint": (s, e), "utf16": (_utf16_to_codepoints(text, s),
@@ -568,7 +523,7 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
             cs, ce = spans[used]
             limit = len(text.encode("utf-16-le")) // 2 if used == "utf16" else len(text)
             if not (0 <= s <= e <= limit):
-                _warn(f"{label}: selection {sel.get('guid')} in {sname!r} spans {s}–{e}, "
+                warn_import(f"{label}: selection {sel.get('guid')} in {sname!r} spans {s}–{e}, "
                       f"outside the text ({limit} {used} units); skipped")
                 continue
             for coding in _kids(sel, "Coding"):
@@ -576,12 +531,12 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
                                             code_path, users, label)
     if tally[other_unit]:
         action = "used" if offsets == "auto" else "kept"
-        _warn(f"{label}: {tally[other_unit]} of {tally['checked']} quotes line up only when "
+        warn_import(f"{label}: {tally[other_unit]} of {tally['checked']} quotes line up only when "
               f"offsets are read as {other_unit} rather than {unit} (origin "
               f"{origin!r}); {other_unit if offsets == 'auto' else unit} offsets {action} "
               "for those selections")
     if tally["mismatch"]:
-        _warn(f"{label}: {tally['mismatch']} of {tally['checked']} selections' stored names "
+        warn_import(f"{label}: {tally['mismatch']} of {tally['checked']} selections' stored names "
               f"do not match the text at their offsets; check the export")
 
     case_rows: list[dict[str, Any]] = []
@@ -630,7 +585,6 @@ def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
         codings=pd.DataFrame(coding_rows, columns=[
             "coding_guid", "selection_guid", "source_guid", "source", "code_guid", "code",
             "start", "end", "text", "coder"]).astype({"start": "Int64", "end": "Int64"}),
-        texts=texts,
     )
 
 
@@ -640,7 +594,7 @@ def _coding_rows(coding: Element, sel: Element | None, sguid: str, sname: str, s
     ref = _kid(coding, "CodeRef")
     cguid = norm_guid(ref.get("targetGUID")) if ref is not None else None
     if cguid not in code_path:
-        _warn(f"{label}: coding {coding.get('guid')} in {sname!r} points to unknown code "
+        warn_import(f"{label}: coding {coding.get('guid')} in {sname!r} points to unknown code "
               f"{cguid}; skipped")
         return []
     user = norm_guid(coding.get("creatingUser") or (sel.get("creatingUser") if sel is not None
@@ -659,7 +613,7 @@ def _source_text(src: Element, arc: _Archive, label: str, sname: str, base_path:
         return inline
     ref = src.get("plainTextPath")
     if not ref:
-        _warn(f"{label}: text source {sname!r} has neither plainTextPath nor "
+        warn_import(f"{label}: text source {sname!r} has neither plainTextPath nor "
               "PlainTextContent; skipped")
         return None
     scheme, sep, rest = ref.partition("://")
@@ -673,7 +627,7 @@ def _source_text(src: Element, arc: _Archive, label: str, sname: str, base_path:
         entry = arc.find_source(rest) or arc.find_source(PurePosixPath(
             rest.replace("\\", "/")).name)
     else:
-        _warn(f"{label}: text source {sname!r} has an unknown path scheme {ref!r}; skipped")
+        warn_import(f"{label}: text source {sname!r} has an unknown path scheme {ref!r}; skipped")
         return None
     if entry is not None:
         return _decode_text(arc.read(entry), f"{arc.label}:{entry}")
@@ -690,7 +644,7 @@ def _source_text(src: Element, arc: _Archive, label: str, sname: str, base_path:
             return _decode_text(target.read_bytes(), str(target))
     hint = {"relative": f" (basePath {base_path!r}; pass external_root= to read it)",
             "absolute": " (absolute paths are never followed)"}.get(scheme, "")
-    _warn(f"{label}: text of source {sname!r} ({ref}) is not in the archive{hint}; skipped")
+    warn_import(f"{label}: text of source {sname!r} ({ref}) is not in the archive{hint}; skipped")
     return None
 
 
@@ -730,7 +684,7 @@ def write_qdpx(path: str | Path, *, sources: pd.DataFrame, codings: pd.DataFrame
     tree: dict[str, dict] = {}
     for code in sorted(set(codings["code"])):
         node = tree
-        for part in code.split("/"):
+        for part in code.split(THEME_SEP):
             node = node.setdefault(part, {})
 
     out = ['<?xml version="1.0" encoding="utf-8"?>',
@@ -743,7 +697,7 @@ def write_qdpx(path: str | Path, *, sources: pd.DataFrame, codings: pd.DataFrame
         for part, kids in node.items():
             path = [*prefix, part]
             pad = "  " * depth
-            g = _guid("code", "/".join(path))
+            g = _guid("code", THEME_SEP.join(path))
             if kids:
                 out.append(f'{pad}<Code guid="{g}" name={quoteattr(part)} isCodable="true">')
                 emit(kids, path, depth + 1)
@@ -798,12 +752,8 @@ def write_qdpx(path: str | Path, *, sources: pd.DataFrame, codings: pd.DataFrame
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        def add(arcname: str, content: bytes) -> None:
-            info = zipfile.ZipInfo(arcname, date_time=(2020, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            zf.writestr(info, content)
-        add("project.qde", "\n".join(out).encode("utf-8"))
+        add_entry(zf, "project.qde", "\n".join(out).encode("utf-8"))
         for sname in sources["source"]:
-            add(f"sources/{src_guid[sname]}.txt", str(text_of[sname]).encode("utf-8"))
+            add_entry(zf, f"sources/{src_guid[sname]}.txt",
+                      str(text_of[sname]).encode("utf-8"))
     return data.atomic_write(path, buf.getvalue())

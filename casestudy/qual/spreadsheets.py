@@ -9,7 +9,7 @@ Layouts read (``format=``):
     (``ctid:N``), ``Codename``, ``Coded_Memo``, one ``Category`` column per parent level
     (nearest first), and optionally ``FileVar_<name>``/``CaseVar_<name>`` attribute
     columns. The CSV is UTF-8 with a BOM. The theme is the categories from the top down,
-    then the code name, joined by ``/``.
+    then the code name, joined by ``/`` (``THEME_SEP``).
 ``"taguette"``
     Taguette's highlight export (``taguette/export.py``, ``highlights_csv`` and
     ``highlights_xlsx``): ``id``, ``document``, ``tag``, ``content`` and, in newer
@@ -45,14 +45,8 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import CaseStudyError, DataValidationError, Problem
-from casestudy.qual.evidence import as_evidence
-from casestudy.qual.refi import (
-    MAX_ENTRIES,
-    MAX_ENTRY_BYTES,
-    MAX_TOTAL_BYTES,
-    _Archive,
-    _warn,
-)
+from casestudy.qual._io import MAX_ENTRY_BYTES, check_zip, warn_import
+from casestudy.qual.evidence import THEME_SEP, as_evidence, split_code_path
 
 FORMATS = ("auto", "qualcoder", "taguette", "generic")
 _ALIASES = {
@@ -86,9 +80,8 @@ def _rows_csv(path: Path) -> list[list[str]]:
 
 
 def _workbook_sheets(path: Path) -> dict[str, list[list[str]]]:
-    arc = _Archive(path, max_entries=MAX_ENTRIES, max_total_bytes=MAX_TOTAL_BYTES,
-                   max_entry_bytes=MAX_ENTRY_BYTES)
-    arc.zf.close()
+    with check_zip(path, kind=path.suffix.lower().lstrip(".")):
+        pass  # checked before openpyxl inflates anything
     import openpyxl
 
     try:
@@ -131,7 +124,7 @@ def _detect(columns: list[str]) -> str:
 
 
 def _split_path(code: str) -> str:
-    return "/".join(p.strip() for p in re.split(r"::|\\", code) if p.strip())
+    return THEME_SEP.join(split_code_path(code))
 
 
 def _qualcoder(t: pd.DataFrame, label: str) -> pd.DataFrame:
@@ -142,7 +135,8 @@ def _qualcoder(t: pd.DataFrame, label: str) -> pd.DataFrame:
     themes = []
     for _, row in t.iterrows():
         parents = [row[c] for c in cats if pd.notna(row[c]) and str(row[c]).strip()]
-        themes.append("/".join([*reversed(parents), str(row[cols["codename"]]).strip()]))
+        themes.append(THEME_SEP.join([*reversed(parents),
+                                      str(row[cols["codename"]]).strip()]))
     out = pd.DataFrame({
         "segment_id": t[cols["id"]] if "id" in cols else pd.NA,
         "document": t[doc], "theme": themes, "text": t[cols["coded"]],
@@ -157,7 +151,7 @@ def _qualcoder(t: pd.DataFrame, label: str) -> pd.DataFrame:
         out["case"] = t[first]
     media = out["text"].isin(["image", "a/v"])
     if media.any():
-        _warn(f"{label}: {int(media.sum())} image or audio/video coding(s) skipped (only "
+        warn_import(f"{label}: {int(media.sum())} image or audio/video coding(s) skipped (only "
               "coded text goes into the evidence table)")
     return out[~media]
 
@@ -254,8 +248,12 @@ def read_codings(path: str | Path, *, format: str = "auto",
     else:
         raise CaseStudyError(f"{path}: expected a .csv or .xlsx export, got {suffix!r}")
     fmt = _detect(list(table.columns)) if format == "auto" else format
-    frame = {"qualcoder": lambda: _qualcoder(table, label), "taguette": lambda: _taguette(
-        table), "generic": lambda: _generic(table, label)}[fmt]()
+    if fmt == "qualcoder":
+        frame = _qualcoder(table, label)
+    elif fmt == "taguette":
+        frame = _taguette(table)
+    else:
+        frame = _generic(table, label)
     if cases is not None:
         sheet_cases = _case_sheet(cases, label)
     if sheet_cases is not None:
