@@ -51,6 +51,16 @@ def test_missing_values_raise():
         calibrate(pd.Series([1.0, np.nan, 3.0], name="GDP"), thresholds=(1, 2, 3))
 
 
+def test_bad_raw_values_named_by_case_and_column():
+    raw = pd.Series([1.0, np.nan, "n/a", 4.0], index=["NL", "IT", "SCO", "ENG"], name="GDP")
+    with pytest.raises(DataValidationError) as err:
+        calibrate(raw, thresholds=(1, 2, 3))
+    assert [(p.file, p.rule, p.column) for p in err.value.problems] == [
+        ("<calibrate>", "missing-value", "GDP"), ("<calibrate>", "not-a-number", "GDP")]
+    assert err.value.problems[0].message.startswith("case 'IT': got nan, expected a raw value")
+    assert err.value.problems[1].message == "case 'SCO': got 'n/a', expected a number"
+
+
 @pytest.mark.parametrize("thresholds", [(1, 3, 2), (2, 2, 3), (3, 1, 2)])
 def test_thresholds_out_of_order_raise(thresholds):
     with pytest.raises(DataValidationError, match="out of order"):

@@ -86,6 +86,29 @@ def test_contradictions_excluded_unless_included():
     assert minimize(tt, include="C").simplifying_assumptions()["row"].tolist() == [3]
 
 
+def test_intermediate_counts_included_contradictions_as_assumptions():
+    # Row 3 (A*~B) is a contradiction and there are no remainders: with include='?,C'
+    # every solution covers row 3 by treating it as positive, the intermediate one too.
+    data = pd.DataFrame({"A": [1, 1, 1, 1, 0, 0], "B": [1, 1, 0, 0, 1, 0],
+                         "Y": [1, 1, 1, 0, 0, 0]})
+    tt = truth_table(data, "Y", incl_cut=(1, 0.5))
+    assert tt.remainders().size == 0
+    inter = minimize(tt, include="?,C", dir_exp={"A": 1, "B": 1})
+    pars = minimize(tt, include="?,C")
+    assert str(inter) == str(pars) == "M1: A <-> Y"
+    assert inter.simplifying_assumptions()["row"].tolist() == [3]
+    assert inter.summary()["n_assumptions"].tolist() == [1]
+    assert pars.summary()["n_assumptions"].tolist() == [1]
+
+
+@pytest.mark.parametrize("include", ["?,C", "C?", " ? , C ", "?\tC", "C,?"])
+def test_include_flags_in_any_spelling(remainders, include):
+    tt = truth_table(remainders, "Y")
+    sol = minimize(tt, include=include)
+    assert sol.kind == "parsimonious"
+    assert sol.simplifying_assumptions()["row"].tolist() == [5, 6]
+
+
 def test_multi_value_minimisation():
     data = pd.DataFrame({"A": [2, 2, 1, 1, 0, 0], "B": [1, 0, 1, 0, 1, 0],
                          "Y": [1, 1, 1, 0, 0, 0]})
@@ -114,6 +137,8 @@ def test_bad_minimize_arguments(remainders):
     tt = truth_table(remainders, "Y")
     with pytest.raises(CaseStudyError, match="include"):
         minimize(tt, include="X")
+    with pytest.raises(CaseStudyError, match="include"):
+        minimize(tt, include="?;C")
     with pytest.raises(CaseStudyError, match="needs include='\\?'"):
         minimize(tt, dir_exp={"A": 1})
     with pytest.raises(CaseStudyError, match="not conditions"):

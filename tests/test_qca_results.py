@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import warnings
+
 import pandas as pd
 import pytest
 
+from casestudy.errors import CaseStudyError, DataValidationError
 from casestudy.qca import minimize, necessity, necessity_fit, robustness, truth_table, xy_plot
 
 
@@ -36,6 +39,36 @@ def test_necessary_disjunctions(fuzzy):
     # B alone passes at 0.9, so no disjunction containing B is listed then.
     lower = necessity(fuzzy, "Y", max_size=2, incl_cut=0.9)
     assert not lower["expression"].str.contains(r"\+ B|B \+").any()
+
+
+def test_necessity_uses_a_case_at_half_and_warns_nothing(fuzzy):
+    # A case at exactly 0.5 belongs to no truth-table row but counts for necessity, and
+    # necessity has no truth table to warn about it.
+    data = pd.concat([fuzzy, pd.DataFrame({"A": [0.5], "B": [0.5], "Y": [0.5]},
+                                          index=["edge"])])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        nec = necessity(data, "Y").set_index("expression")
+    # A = [.8 .6 .3 .2 .5], Y = [.9 .3 .6 .2 .5]: min = 2.1, sum Y = 2.5, sum A = 2.4.
+    assert nec.loc["A", ["inclN", "covN"]].tolist() == pytest.approx([2.1 / 2.5, 2.1 / 2.4])
+
+
+def test_necessity_checks_max_size_first_and_names_multi_value_literals():
+    with pytest.raises(CaseStudyError, match="max_size must be at least 1"):
+        necessity(pd.DataFrame({"A": [0.2, 7.0]}), "Y", max_size=0)
+    data = pd.DataFrame({"A": [0, 1, 2, 2], "B": [1, 0, 1, 0], "Y": [0, 1, 1, 1]})
+    nec = necessity(data, "Y").set_index("expression")
+    assert list(nec.index) == ["A[0]", "A[1]", "A[2]", "B[0]", "B[1]"]
+    # A[2] = [0 0 1 1]: two of the three Y cases, and both A[2] cases are Y.
+    assert nec.loc["A[2]", ["inclN", "covN"]].tolist() == pytest.approx([2 / 3, 1.0])
+
+
+def test_necessity_refuses_bad_input_with_its_place():
+    data = pd.DataFrame({"A": [0.2, 1.4], "Y": [0.1, 0.9]}, index=["p", "q"])
+    with pytest.raises(DataValidationError, match=r"column 'A'.*case 'q': got 1.4"):
+        necessity(data, "Y")
+    with pytest.raises(DataValidationError, match="also listed"):
+        necessity(data, "Y", ["A", "Y"])
 
 
 def test_necessity_fit_function():

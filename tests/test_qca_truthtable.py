@@ -95,23 +95,51 @@ def test_non_binary_value_in_declared_crisp_set():
     with pytest.raises(DataValidationError) as err:
         truth_table(data, "Y", set_types={"A": "crisp"})
     problem = err.value.problems[0]
-    assert (problem.column, problem.row, problem.rule) == ("A", 4, "crisp-value")
-    assert "got 2" in str(err.value)
+    # An in-memory frame has no spreadsheet rows: the case names the place instead.
+    assert (problem.column, problem.row, problem.rule) == ("A", None, "crisp-value")
+    assert problem.message.startswith("case 2: got 2")
 
 
 def test_membership_outside_unit_interval():
     data = pd.DataFrame({"A": [0.2, 1.2, 0.7], "Y": [0.1, 0.9, 0.8]})
     with pytest.raises(DataValidationError) as err:
         truth_table(data, "Y")
-    assert err.value.problems[0].column == "A"
-    assert err.value.problems[0].row == 3
-    assert "[0, 1]" in str(err.value)
+    problem = err.value.problems[0]
+    assert (problem.file, problem.column, problem.row) == ("<DataFrame>", "A", None)
+    assert problem.message == "case 1: got 1.2, expected a fuzzy membership in [0, 1]"
 
 
 def test_missing_value_named():
     data = pd.DataFrame({"A": [0.2, np.nan, 0.7], "Y": [0.1, 0.9, 0.8]}, index=list("xyz"))
-    with pytest.raises(DataValidationError, match=r"row 3, column 'A'.*case 'y'"):
+    with pytest.raises(DataValidationError, match=r"^<DataFrame>, column 'A': "
+                                                  r"\[missing-value\] case 'y'"):
         truth_table(data, "Y")
+
+
+def test_problems_name_the_file_in_attrs_and_plain_case_ids():
+    data = pd.DataFrame({"A": [0.2, 0.4], "Y": [0.1, 0.9]}, index=pd.Index([10, 20]))
+    data.loc[20, "A"] = 1.5
+    data.attrs["path"] = "data/raw/qca_sites.csv"
+    with pytest.raises(DataValidationError) as err:
+        truth_table(data, "Y")
+    assert str(err.value) == ("data/raw/qca_sites.csv, column 'A': [membership] case 20: "
+                              "got 1.5, expected a fuzzy membership in [0, 1]")
+
+
+def test_bad_conditions_and_outcome_reported_together():
+    # One check over conditions and outcome: every bad column is listed at once, and a
+    # set type for a column outside the analysis is refused once, naming it.
+    data = pd.DataFrame({"A": [0.2, 1.2], "B": [0, 1], "Y": [0.1, -0.5]})
+    with pytest.raises(DataValidationError) as err:
+        truth_table(data, "Y", ["A", "B"])
+    assert [(p.column, p.rule) for p in err.value.problems] == [("A", "membership"),
+                                                                ("Y", "membership")]
+    with pytest.raises(DataValidationError) as err:
+        truth_table(data, "Y", ["B"], set_types={"A": "fuzzy", "Y": "fuzzy"})
+    assert len(err.value.problems) == 1
+    assert "not analysed: ['A']" in str(err.value)
+    with pytest.raises(DataValidationError, match="unknown set type 'crsp'"):
+        truth_table(data.assign(Y=[0, 1]), "Y", ["B"], set_types={"Y": "crsp"})
 
 
 def test_missing_outcome_value_named():

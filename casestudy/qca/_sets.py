@@ -2,7 +2,10 @@
 
 Everything the other QCA modules take from a user passes through here, so a bad column
 (a missing value, a membership of 1.2, a level of 2 in a crisp set, a condition called
-``A*B``) fails early with the row and column named.
+``A*B``) fails early with the case and column named. The frames are in memory (often
+reshaped from a long file by :func:`~casestudy.qca.sets_wide`), so a problem names the
+case, never a row number that would point at the wrong line of any file; set
+``data.attrs["path"]`` to have it name the file the frame came from.
 """
 
 from __future__ import annotations
@@ -22,7 +25,13 @@ SET_TYPES = ("fuzzy", "crisp", "multi")
 
 
 def _source(data: pd.DataFrame) -> str:
+    """The file label of a problem: ``data.attrs["path"]`` when set, else ``<DataFrame>``."""
     return str(data.attrs.get("path", "<DataFrame>"))
+
+
+def _plain(value: object) -> object:
+    """A numpy scalar as the Python value it holds, so messages read ``8``, not ``np.int64(8)``."""
+    return value.item() if hasattr(value, "item") else value
 
 
 def check_name(name: object, *, file: str = "<DataFrame>") -> str:
@@ -76,15 +85,18 @@ def _bad_cells(mask: np.ndarray, data: pd.DataFrame, column: str, rule: str,
     file = _source(data)
     out = []
     for pos in np.flatnonzero(mask)[:10]:
-        value = data[column].iloc[pos]
-        value = value.item() if hasattr(value, "item") else value
-        out.append(Problem(file, rule, f"case {data.index[pos]!r}: got {value!r}, expected "
-                           f"{expected}", row=int(pos) + 2, column=column))
+        out.append(Problem(file, rule, f"case {_plain(data.index[pos])!r}: got "
+                           f"{_plain(data[column].iloc[pos])!r}, expected {expected}",
+                           column=column))
     return out
 
 
-def numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
-    """The column as float64, refusing missing and non-numeric values with their rows."""
+def numeric_column(data: pd.DataFrame, column: str, *,
+                   needed: str = "a set membership (QCA needs every case scored)") -> np.ndarray:
+    """The column as float64, refusing missing and non-numeric values with their cases.
+
+    ``needed`` says, in a missing-value problem, what the cell should have held.
+    """
     file = _source(data)
     if column not in data.columns:
         raise DataValidationError(Problem(file, "missing-column",
@@ -94,8 +106,7 @@ def numeric_column(data: pd.DataFrame, column: str) -> np.ndarray:
     bad = np.isnan(values)
     if bad.any():
         raw_missing = data[column].isna().to_numpy()
-        problems = _bad_cells(bad & raw_missing, data, column, "missing-value",
-                              "a set membership (QCA needs every case scored)")
+        problems = _bad_cells(bad & raw_missing, data, column, "missing-value", needed)
         problems += _bad_cells(bad & ~raw_missing, data, column, "not-a-number",
                                "a number")
         raise DataValidationError(problems)
@@ -146,6 +157,70 @@ def check_sets(data: pd.DataFrame, columns: Sequence[str],
     if problems:
         raise DataValidationError(problems)
     return matrix, types
+
+
+@dataclass(frozen=True, eq=False)
+class SetData:
+    """Checked sets of one analysis: the outcome spec, the conditions (data order), their
+    types and levels, ``values`` (cases x conditions) and ``y`` (outcome membership)."""
+
+    outcome: OutcomeSpec
+    conditions: tuple[str, ...]
+    types: tuple[str, ...]
+    levels: tuple[int, ...]
+    values: np.ndarray
+    y: np.ndarray
+
+    @property
+    def multi(self) -> bool:
+        """True when terms print in multi-value notation (``A[1]``)."""
+        return "multi" in self.types or self.outcome.level is not None
+
+    def literal(self, j: int, level: int) -> np.ndarray:
+        """Each case's membership in condition ``j`` at ``level``."""
+        return literal(self.values[:, j], self.types[j], level)
+
+
+def read_sets(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | str | None,
+              set_types: Mapping[str, str] | None) -> SetData:
+    """Check the outcome and conditions of an analysis in one pass over their columns.
+
+    ``conditions`` defaults to every column but the outcome; a string is split at commas.
+    Every bad cell of every analysed column is reported together.
+
+    >>> df = pd.DataFrame({"A": [0, 1, 2], "B": [0.2, 0.9, 0.4], "Y": [0.1, 0.8, 1.0]})
+    >>> sets = read_sets(df, "~Y", None, None)
+    >>> sets.conditions, sets.types, sets.levels, sets.y.round(1).tolist()
+    (('A', 'B'), ('multi', 'fuzzy'), (3, 2), [0.9, 0.2, 0.0])
+    """
+    file = _source(data)
+    spec = parse_outcome(outcome, file=file)
+    if conditions is None:
+        conditions = [str(c) for c in data.columns if c != spec.column]
+    elif isinstance(conditions, str):
+        conditions = [c.strip() for c in conditions.split(",")]
+    conditions = list(conditions)
+    if not conditions:
+        raise DataValidationError(Problem(file, "conditions", "no conditions to analyse"))
+    if spec.column in conditions:
+        raise DataValidationError(Problem(file, "conditions", f"the outcome {spec.column!r} "
+                                          "is also listed as a condition"))
+    if len(set(conditions)) != len(conditions):
+        raise DataValidationError(Problem(file, "conditions", f"conditions repeat: "
+                                          f"{conditions}"))
+    matrix, types = check_sets(data, [*conditions, spec.column], set_types)
+    y, kind = matrix[:, -1], types.pop()
+    if spec.level is not None:
+        y = (y == spec.level).astype(float)
+    elif kind == "multi":
+        raise DataValidationError(Problem(
+            file, "outcome", f"outcome {spec.column!r} is multi-value; name a level, e.g. "
+            f"'{spec.column}[1]'", column=spec.column))
+    values = np.ascontiguousarray(matrix[:, :-1])
+    levels = tuple(int(values[:, j].max(initial=0)) + 1 if t == "multi" else 2
+                   for j, t in enumerate(types))
+    return SetData(spec, tuple(conditions), tuple(types), levels, values,
+                   1.0 - y if spec.negated else y)
 
 
 def literal(values: np.ndarray, kind: str, level: int) -> np.ndarray:

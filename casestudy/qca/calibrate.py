@@ -11,20 +11,16 @@ import numpy as np
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
+from casestudy.qca import _sets
 
 ArrayLike = pd.Series | np.ndarray | Sequence[float]
 
 
 def _values(x: ArrayLike, name: str) -> np.ndarray:
-    values = pd.to_numeric(pd.Series(x), errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-    missing = np.flatnonzero(np.isnan(values))
-    if missing.size:
-        labels = list(pd.Series(x).index[missing[:10]])
-        raise DataValidationError(Problem(
-            "<calibrate>", "missing-value",
-            f"{missing.size} missing or non-numeric value(s) at {labels}: calibration needs "
-            "a raw value for every case", column=name))
-    return values
+    frame = pd.Series(x).to_frame(name)
+    frame.attrs["path"] = "<calibrate>"
+    return _sets.numeric_column(frame, name,
+                                needed="a raw value (calibration needs one for every case)")
 
 
 def _warn_outside(values: np.ndarray, thresholds: Sequence[float], name: str) -> None:

@@ -29,13 +29,19 @@ from casestudy.qca.truthtable import TruthTable
 MAX_CELLS = 3**17
 
 
-def _fill_dont_care(space: np.ndarray, axis: int) -> None:
-    """Digit 0 on ``axis`` becomes the OR of digits 1..L (a term covers what its rows do)."""
-    zero = [slice(None)] * space.ndim
-    rest = [slice(None)] * space.ndim
+def _digits(ndim: int, axis: int) -> tuple[tuple[slice, ...], tuple[slice, ...]]:
+    """Indices of digit 0 (condition left out) and of digits 1..L on ``axis``."""
+    zero = [slice(None)] * ndim
+    rest = [slice(None)] * ndim
     zero[axis] = slice(0, 1)
     rest[axis] = slice(1, None)
-    np.logical_or.reduce(space[tuple(rest)], axis=axis, keepdims=True, out=space[tuple(zero)])
+    return tuple(zero), tuple(rest)
+
+
+def _fill_dont_care(space: np.ndarray, axis: int) -> None:
+    """Digit 0 on ``axis`` becomes the OR of digits 1..L (a term covers what its rows do)."""
+    zero, rest = _digits(space.ndim, axis)
+    np.logical_or.reduce(space[rest], axis=axis, keepdims=True, out=space[zero])
 
 
 def prime_implicants(levels: Sequence[int], on: np.ndarray, dont_care: np.ndarray) -> np.ndarray:
@@ -74,11 +80,8 @@ def prime_implicants(levels: Sequence[int], on: np.ndarray, dont_care: np.ndarra
     del forbidden
     general = np.zeros(shape, dtype=bool)
     for axis in range(len(levels)):
-        zero = [slice(None)] * len(levels)
-        rest = [slice(None)] * len(levels)
-        zero[axis] = slice(0, 1)
-        rest[axis] = slice(1, None)
-        general[tuple(rest)] |= implicant[tuple(zero)]
+        zero, rest = _digits(len(levels), axis)
+        general[rest] |= implicant[zero]
     implicant &= ~general
     codes = np.flatnonzero(implicant)
     digits = np.stack(np.unravel_index(codes, shape), axis=1).astype(np.int8) - 1
@@ -194,15 +197,12 @@ class Model:
 
 
 def _parse_include(include: str) -> set[str]:
-    parts = {p for p in include.replace(",", " ").split() if p}
-    flat = set()
-    for part in parts:
-        flat |= set(part)
-    unknown = flat - {"?", "C"}
+    flags = {c for c in include if c != "," and not c.isspace()}
+    unknown = flags - {"?", "C"}
     if unknown:
         raise CaseStudyError(f"include={include!r}: expected '' (conservative), '?' "
                              "(remainders), 'C' (contradictions) or '?,C'")
-    return flat
+    return flags
 
 
 def _expectations(tt: TruthTable, dir_exp: Mapping[str, object]) -> list[frozenset[int] | None]:
@@ -315,7 +315,8 @@ def minimize(tt: TruthTable, *, include: str = "", dir_exp: Mapping[str, object]
             key = tuple(sorted(tuple(int(v) for v in sub_primes[i]) for i in sub))
             if key in found:
                 continue
-            used = np.intersect1d(covered_rows(sub_primes[list(sub)], tt.levels), easy)
+            # Included contradictions are assumptions too, as in the other two solutions.
+            used = np.intersect1d(covered_rows(sub_primes[list(sub)], tt.levels), dc)
             found[key] = Model("", (), f"P{p}", used)
             all_primes.extend(k for k in key if k not in all_primes)
     ordered = sort_terms(np.asarray(all_primes, dtype=np.int8), tt.levels)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Mapping, Sequence
 from itertools import combinations
 
@@ -10,7 +9,8 @@ import numpy as np
 import pandas as pd
 
 from casestudy.errors import CaseStudyError
-from casestudy.qca.truthtable import TOL, truth_table
+from casestudy.qca import _sets
+from casestudy.qca.truthtable import TOL, coverage, fuzzy_incl
 
 
 def necessity_fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
@@ -19,11 +19,9 @@ def necessity_fit(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
     >>> necessity_fit(np.array([1.0, 1.0, 0.0]), np.array([1.0, 0.0, 0.0]))
     {'inclN': 1.0, 'RoN': 0.5, 'covN': 0.5}
     """
-    xy = np.minimum(x, y)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return {"inclN": float(xy.sum() / y.sum()),
-                "RoN": float((1 - x).sum() / (1 - xy).sum()),
-                "covN": float(xy.sum() / x.sum())}
+        ron = (1 - x).sum() / (1 - np.minimum(x, y)).sum()
+    return {"inclN": float(coverage(x, y)), "RoN": float(ron), "covN": float(fuzzy_incl(x, y))}
 
 
 def necessity(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None = None, *,
@@ -43,19 +41,17 @@ def necessity(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None
     >>> res.loc[0, "expression"], float(res.loc[0, "inclN"]), float(res.loc[0, "covN"])
     ('A', 1.0, 1.0)
     """
-    with warnings.catch_warnings():
-        # Cases at exactly 0.5 belong to no truth-table row, but necessity uses every case.
-        warnings.simplefilter("ignore", UserWarning)
-        tt = truth_table(data, outcome, conditions, set_types=set_types)
-    y = tt.y
-    literals = []
-    for j, name in enumerate(tt.conditions):
-        levels = range(tt.levels[j]) if tt.multi else (1, 0)
-        for level in levels:
-            text = f"{name}[{level}]" if tt.multi else (name if level == 1 else f"~{name}")
-            literals.append((j, text, tt.literal(j, level)))
     if max_size < 1:
         raise CaseStudyError(f"max_size must be at least 1, got {max_size}")
+    # Every case counts here, including one at exactly 0.5 that no truth-table row holds.
+    sets = _sets.read_sets(data, outcome, conditions, set_types)
+    literals = []
+    for j, nlev in enumerate(sets.levels):
+        for level in range(nlev) if sets.multi else (1, 0):
+            term = np.full(len(sets.levels), -1)
+            term[j] = level
+            literals.append((j, _sets.term_text(term, sets.conditions, sets.multi),
+                             sets.literal(j, level)))
     records = []
     passing: list[frozenset[int]] = []
     for size in range(1, max_size + 1):
@@ -65,7 +61,7 @@ def necessity(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | None
             if size > 1 and any(p <= frozenset(combo) for p in passing):
                 continue
             x = np.max([literals[i][2] for i in combo], axis=0)
-            fit = necessity_fit(x, y)
+            fit = necessity_fit(x, sets.y)
             ok = fit["inclN"] >= incl_cut - TOL and fit["RoN"] >= ron_cut - TOL
             if ok:
                 passing.append(frozenset(combo))

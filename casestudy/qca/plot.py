@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from casestudy.qca.truthtable import fuzzy_incl, fuzzy_pri
+from casestudy.qca.truthtable import coverage, fuzzy_incl, fuzzy_pri
 
 
 def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
@@ -26,9 +25,8 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
     ax = new_axes(ax, figsize=(5, 5))
     xv = data[x].to_numpy(dtype=float)
     yv = data[y].to_numpy(dtype=float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        cov = np.minimum(xv, yv).sum() / yv.sum()
-    text = f"inclS {fuzzy_incl(xv, yv):.3f}, PRI {fuzzy_pri(xv, yv):.3f}, covS {cov:.3f}"
+    text = (f"inclS {fuzzy_incl(xv, yv):.3f}, PRI {fuzzy_pri(xv, yv):.3f}, "
+            f"covS {coverage(xv, yv):.3f}")
     ax.scatter(xv, yv, color=color, s=28, zorder=3, label=text)
     ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)

@@ -13,7 +13,7 @@ from matplotlib.axes import Axes
 from casestudy.errors import CaseStudyError
 from casestudy.qca import _sets
 from casestudy.qca.minimize import Model
-from casestudy.qca.truthtable import TOL, TruthTable, fuzzy_incl, fuzzy_pri
+from casestudy.qca.truthtable import TOL, TruthTable, coverage, fuzzy_incl, fuzzy_pri
 
 
 def term_membership(tt: TruthTable, terms: np.ndarray) -> np.ndarray:
@@ -25,12 +25,6 @@ def term_membership(tt: TruthTable, terms: np.ndarray) -> np.ndarray:
             if hit.any():
                 out[hit] = np.minimum(out[hit], tt.literal(j, level))
     return out
-
-
-def coverage(x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """Raw coverage Σ min(X, Y) / Σ Y."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.minimum(x, y).sum(axis=-1) / y.sum()
 
 
 @dataclass(frozen=True, eq=False)
@@ -66,10 +60,10 @@ class Solution:
                 return m
         raise CaseStudyError(f"no model {model!r}; models are {[m.name for m in self.models]}")
 
-    @property
-    def common_terms(self) -> set[int]:
+    @cached_property
+    def common_terms(self) -> frozenset[int]:
         """Primes that appear in every model."""
-        return set.intersection(*(set(m.terms) for m in self.models))
+        return frozenset.intersection(*(frozenset(m.terms) for m in self.models))
 
     def expression(self, model: str | int = "M1") -> str:
         """A model as R QCA prints it: terms common to all models first, the rest in
@@ -85,8 +79,10 @@ class Solution:
     def membership(self, model: str | int = "M1") -> pd.Series:
         """Each case's membership in a model (the maximum over its terms)."""
         m = self._model(model)
-        values = self._membership[list(m.terms)].max(axis=0)
-        return pd.Series(values, index=self.truth_table.cases, name=m.name)
+        return pd.Series(self._model_membership(m), index=self.truth_table.cases, name=m.name)
+
+    def _model_membership(self, m: Model) -> np.ndarray:
+        return self._membership[list(m.terms)].max(axis=0)
 
     def _cases(self, i: int) -> str:
         tt = self.truth_table
@@ -108,7 +104,7 @@ class Solution:
         records = []
         for m in self.models:
             memb = self._membership[list(m.terms)]
-            total = coverage(memb.max(axis=0), y)
+            total = coverage(self._model_membership(m), y)
             for pos, i in enumerate(m.terms):
                 x = memb[pos]
                 others = np.delete(memb, pos, axis=0)
@@ -126,7 +122,7 @@ class Solution:
         y = self.truth_table.y
         records = []
         for m in self.models:
-            x = self._membership[list(m.terms)].max(axis=0)
+            x = self._model_membership(m)
             records.append({"model": m.name, "origin": m.origin,
                             "solution": self.expression(m.name),
                             "inclS": fuzzy_incl(x, y), "PRI": fuzzy_pri(x, y),
@@ -143,21 +139,11 @@ class Solution:
                              index=pd.Index(rows, name="row"))
         return frame.reset_index()
 
-    def pi_chart(self) -> pd.DataFrame:
-        """The prime implicant chart: primes x positive rows, True where a prime covers."""
-        from casestudy.qca.minimize import covers
-
-        tt = self.truth_table
-        on = tt.rows_with("1")
-        chart = covers(self.primes, tt.row_config(on))
-        return pd.DataFrame(chart, index=[self.term(i) for i in range(len(self.primes))],
-                            columns=pd.Index(on, name="row"))
-
     def __str__(self) -> str:
         y = self.truth_table.y
         lines = []
         for m in self.models:
-            x = self._membership[list(m.terms)].max(axis=0)
+            x = self._model_membership(m)
             arrow = "<->" if coverage(x, y) >= 1 - TOL else "->"
             lines.append(f"{m.name}: {self.expression(m.name)} {arrow} {self.truth_table.outcome}")
         return "\n".join(lines)

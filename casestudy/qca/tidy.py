@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
+from casestudy.qca._sets import _plain, _source
 
 
 def sets_wide(data: pd.DataFrame, *, case: str = "site_id", set: str = "set",
@@ -18,21 +19,25 @@ def sets_wide(data: pd.DataFrame, *, case: str = "site_id", set: str = "set",
     >>> sets_wide(long).to_dict(orient="index")
     {'a': {'X': 1.0, 'Y': 0.67}, 'b': {'X': 0.0, 'Y': 0.33}}
     """
-    file = str(data.attrs.get("path", "<DataFrame>"))
+    file = _source(data)
     dupes = data[data.duplicated([case, set], keep=False)]
     if len(dupes):
         first = dupes.iloc[0]
-        raise DataValidationError(Problem(file, "duplicate", f"case {first[case]!r} has more "
-                                          f"than one score for set {first[set]!r}",
+        raise DataValidationError(Problem(file, "duplicate", f"case {_plain(first[case])!r} "
+                                          f"has more than one score for set "
+                                          f"{_plain(first[set])!r}",
                                           column=set))
-    order = list(dict.fromkeys(data[set].astype(str)))
+    order = pd.unique(data[set])
     wide = data.pivot(index=case, columns=set, values=value)
-    wide = wide.reindex(index=list(dict.fromkeys(data[case].astype(str))), columns=order)
+    # The case ids keep their own values (an integer id stays an integer), as pivot does.
+    wide = wide.reindex(index=pd.unique(data[case]), columns=order)
     missing = wide.isna().stack()
     if missing.any():
         where, which = missing[missing].index[0]
-        raise DataValidationError(Problem(file, "missing-value", f"case {where!r} has no "
-                                          f"score for set {which!r}", column=str(which)))
+        raise DataValidationError(Problem(file, "missing-value", f"case {_plain(where)!r} has "
+                                          f"no score for set {_plain(which)!r}",
+                                          column=str(which)))
     wide.columns.name = None
     wide.index.name = case
     return wide.astype(float)
+

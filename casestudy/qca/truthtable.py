@@ -24,6 +24,16 @@ def fuzzy_incl(x: np.ndarray, y: np.ndarray) -> float:
         return np.minimum(x, y).sum(axis=-1) / total
 
 
+def coverage(x: np.ndarray, y: np.ndarray) -> float:
+    """Raw coverage Σ min(X, Y) / Σ Y (nan when Σ Y = 0); necessity's inclN is the same sum.
+
+    >>> float(coverage(np.array([0.2, 0.8]), np.array([0.4, 0.9])))
+    0.7692307692307692
+    """
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.minimum(x, y).sum(axis=-1) / y.sum(axis=-1)
+
+
 def fuzzy_pri(x: np.ndarray, y: np.ndarray) -> float:
     """PRI = (Σ min(X, Y) − Σ min(X, Y, ~Y)) / (Σ X − Σ min(X, Y, ~Y))."""
     xy = np.minimum(x, y)
@@ -68,8 +78,7 @@ class TruthTable:
 
     def row_config(self, row_numbers: np.ndarray) -> np.ndarray:
         """Levels (rows x conditions) of 1-based row numbers (first condition slowest)."""
-        idx = np.asarray(row_numbers, dtype=np.int64) - 1
-        return np.stack(np.unravel_index(idx, self.levels), axis=1).astype(np.int8)
+        return row_config(row_numbers, self.levels)
 
     def literal(self, j: int, level: int) -> np.ndarray:
         """Each case's membership in condition ``j`` at ``level``."""
@@ -175,37 +184,14 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     2    4  1  1   1  1   1.0
     """
     file = _sets._source(data)
-    spec = _sets.parse_outcome(outcome, file=file)
-    if conditions is None:
-        conditions = [str(c) for c in data.columns if c != spec.column]
-    elif isinstance(conditions, str):
-        conditions = [c.strip() for c in conditions.split(",")]
-    conditions = list(conditions)
-    if not conditions:
-        raise DataValidationError(Problem(file, "conditions", "no conditions to analyse"))
-    if spec.column in conditions:
-        raise DataValidationError(Problem(file, "conditions", f"the outcome {spec.column!r} "
-                                          "is also listed as a condition"))
-    if len(set(conditions)) != len(conditions):
-        raise DataValidationError(Problem(file, "conditions", f"conditions repeat: "
-                                          f"{conditions}"))
     if int(n_cut) < 1:
         raise DataValidationError(Problem(file, "n-cut", f"n_cut must be >= 1, got {n_cut}"))
     cuts = _cuts(incl_cut)
-    declared = dict(set_types or {})
-    unknown = sorted(set(declared) - set(conditions) - {spec.column})
-    if unknown:
-        raise DataValidationError(Problem(file, "set-type", f"set types given for columns "
-                                          f"that are not analysed: {unknown}"))
-    values, types = _sets.check_sets(
-        data, conditions, {k: v for k, v in declared.items() if k in conditions})
-    y = _outcome_membership(data, spec, set_types)
-    levels = tuple(int(values[:, j].max(initial=0)) + 1 if t == "multi" else 2
-                   for j, t in enumerate(types))
+    sets = _sets.read_sets(data, outcome, conditions, set_types)
+    values, y, levels = sets.values, sets.y, sets.levels
 
-    crisp_level = np.where(values > 0.5, 1, 0)
-    fuzzy = np.array([t == "fuzzy" for t in types])
-    config = np.where(fuzzy, crisp_level, values).astype(np.int64)
+    fuzzy = np.array([t == "fuzzy" for t in sets.types])
+    config = np.where(fuzzy, np.where(values > 0.5, 1, 0), values).astype(np.int64)
     on_edge = (fuzzy & (values == 0.5)).any(axis=1)
     row = np.ravel_multi_index(tuple(config.T), levels) + 1
     row[on_edge] = 0
@@ -215,11 +201,9 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
                       "condition and belong to no truth-table row", UserWarning, stacklevel=2)
 
     observed, n = np.unique(row[row > 0], return_counts=True)
-    tt = TruthTable(tuple(conditions), levels, tuple(types), spec, cuts, int(n_cut),
-                    float(pri_cut), values, y, cases, row, pd.DataFrame())
-    cfg = tt.row_config(observed)
+    cfg = row_config(observed, levels)
     if fuzzy.any():
-        incl, pri = _row_scores(tt, cfg)
+        incl, pri = _row_scores(values, fuzzy, y, cfg)
     else:
         # Crisp rows: a case is fully in its own row and out of every other one.
         slot = np.searchsorted(observed, row)
@@ -237,13 +221,24 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     sorted_cases = cases[order]
     labels = [",".join(sorted_cases[b:b + k]) for b, k in zip(bounds, n, strict=True)]
     rows = pd.DataFrame(cfg.astype(int), index=pd.Index(observed, name="row"),
-                        columns=conditions)
+                        columns=list(sets.conditions))
     rows = rows.assign(OUT=out, n=n, incl=incl, PRI=pri, cases=labels)
-    object.__setattr__(tt, "rows", rows)
-    return tt
+    return TruthTable(sets.conditions, levels, sets.types, sets.outcome, cuts, int(n_cut),
+                      float(pri_cut), values, y, cases, row, rows)
 
 
-def _row_scores(tt: TruthTable, cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def row_config(row_numbers: np.ndarray, levels: Sequence[int]) -> np.ndarray:
+    """Levels (rows x conditions) of 1-based row numbers (first condition slowest).
+
+    >>> row_config([1, 6], (2, 3)).tolist()
+    [[0, 0], [1, 2]]
+    """
+    idx = np.asarray(row_numbers, dtype=np.int64) - 1
+    return np.stack(np.unravel_index(idx, tuple(levels)), axis=1).astype(np.int8)
+
+
+def _row_scores(values: np.ndarray, fuzzy: np.ndarray, y: np.ndarray,
+                cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """incl and PRI of each row from every case's membership in it (rows in chunks).
 
     A case's literal on a condition is its "high" value (max(x, 1 − x) fuzzy, 1 crisp)
@@ -252,9 +247,8 @@ def _row_scores(tt: TruthTable, cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray
     membership in a row is the least low over the disagreeing conditions, or the least
     high when the row is its own: one comparison per condition instead of a lookup.
     """
-    y = tt.y
-    fuzzy = np.array([t == "fuzzy" for t in tt.types])[:, None]
-    x = np.ascontiguousarray(tt.values.T)
+    fuzzy = fuzzy[:, None]
+    x = np.ascontiguousarray(values.T)
     own = np.where(fuzzy, x > 0.5, x).astype(cfg.dtype)
     low = np.ascontiguousarray(np.where(fuzzy, np.minimum(x, 1 - x), 0.0))
     high = np.where(fuzzy, np.maximum(x, 1 - x), 1.0)
@@ -264,24 +258,10 @@ def _row_scores(tt: TruthTable, cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray
     for start in range(0, len(cfg), 128):
         part = cfg[start:start + 128]
         memb = np.full((len(part), len(y)), np.inf)
-        for j in range(len(tt.levels)):
+        for j in range(cfg.shape[1]):
             np.minimum(memb, np.where(part[:, j:j + 1] != own[j], low[j], np.inf), out=memb)
         memb = np.where(np.isinf(memb), own_row, memb)
         incl[start:start + len(part)] = fuzzy_incl(memb, y)
         pri[start:start + len(part)] = fuzzy_pri(memb, y)
     return incl, pri
 
-
-def _outcome_membership(data: pd.DataFrame, spec: _sets.OutcomeSpec,
-                        set_types: Mapping[str, str] | None) -> np.ndarray:
-    declared = {spec.column: set_types[spec.column]} if set_types and spec.column in set_types \
-        else None
-    values, (kind,) = _sets.check_sets(data, [spec.column], declared)
-    y = values[:, 0]
-    if spec.level is not None:
-        y = (y == spec.level).astype(float)
-    elif kind == "multi":
-        raise DataValidationError(Problem(
-            _sets._source(data), "outcome", f"outcome {spec.column!r} is multi-value; name a "
-            f"level, e.g. '{spec.column}[1]'", column=spec.column))
-    return 1.0 - y if spec.negated else y
