@@ -67,7 +67,7 @@ DOWNLOADS: dict[str, Download] = {d.name: d for d in (
              "UN WPP 2019: population by five-year age group, medium variant"),
 )}
 
-#: Publishers without a stable file URL, and what to do instead.
+
 @dataclass(frozen=True)
 class Fetched:
     """A finished download: the file as served, its sha256, and the file to read."""
@@ -77,6 +77,7 @@ class Fetched:
     file: Path
 
 
+#: Publishers without a stable file URL, and what to do instead.
 NO_STABLE_URL = {
     "who-ghed": "WHO publishes the Global Health Expenditure Database through an interactive "
                 "download page (https://apps.who.int/nha/database) with no stable file URL; "

@@ -27,7 +27,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -37,10 +37,11 @@ from scipy import stats
 from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
 from statsmodels.tsa.stattools import acf, pacf
 
+from casestudy._frames import check_columns
 from casestudy.errors import CaseStudyError
 
 Family = Literal["gaussian", "poisson", "quasipoisson", "negbin"]
-FAMILIES = ("gaussian", "poisson", "quasipoisson", "negbin")
+FAMILIES: tuple[str, ...] = get_args(Family)
 
 
 # --------------------------------------------------------------------------- time axis
@@ -97,26 +98,32 @@ def _locate(values: pd.Series, when: Any, what: str) -> int:
 
 @dataclass
 class _Design:
-    frame: pd.DataFrame          # rows kept for estimation, in time order
     full: pd.DataFrame           # all rows (including the transition periods)
     X: pd.DataFrame              # design for ``full``
     labels: list[str]            # one label per interruption
-    starts: list[int]            # position at which each effect starts
+    # (intervention, first period of its effect) positions within the series
     transition: list[tuple[int, int]]
     fourier: list[str]
-    keep: np.ndarray
+    keep: np.ndarray             # rows of ``full`` used for estimation
+    # Rows of ``full`` that are the series the result describes: in a controlled ITS the
+    # treated series (the control's rows only inform the fit); None means every row.
+    series: np.ndarray | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """Rows kept for estimation, in time order."""
+        return self.full.loc[self.keep]
+
+    @property
+    def starts(self) -> list[int]:
+        """Position at which each effect starts."""
+        return [start for _, start in self.transition]
 
 
 def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset: str | None,
             seasonality: int, period: float, slope_change: bool, transition: int,
             what: str) -> _Design:
-    if not isinstance(data, pd.DataFrame):
-        raise CaseStudyError(f"{what}: expected a pandas DataFrame, got {type(data).__name__}")
-    cols = [y, time] + ([offset] if offset else [])
-    missing = [c for c in cols if c not in data.columns]
-    if missing:
-        raise CaseStudyError(f"{what}: column(s) {', '.join(map(repr, missing))} not in the "
-                             f"data (columns: {', '.join(map(str, data.columns))})")
+    check_columns(data, [y, time, offset or None], what=what)
     frame = data.reset_index(drop=True)
     t = _time_steps(frame[time], what, time)
     if len(frame) < 8:
@@ -129,7 +136,7 @@ def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset:
     if transition < 0:
         raise CaseStudyError(f"{what}: transition must be ≥ 0 periods, got {transition!r}")
     X = pd.DataFrame({"const": 1.0, "trend": t.astype(float)})
-    labels, starts, spans = [], [], []
+    labels, spans = [], []
     if isinstance(intervention, str) and intervention in frame.columns:
         flag = pd.to_numeric(frame[intervention], errors="coerce")
         if not flag.isin([0, 1]).all():
@@ -160,7 +167,6 @@ def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset:
                                  "transition periods) leaves fewer than 2 periods after it")
         keep[pos:start] = False
         spans.append((pos, start))
-        starts.append(start)
         suffix = "" if len(positions) == 1 else f"_{k}"
         step = (t >= t[start]).astype(float)
         X[f"level{suffix}"] = step
@@ -171,7 +177,7 @@ def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset:
         X[f"sin{k}"] = np.sin(2 * np.pi * k * t / period)
         X[f"cos{k}"] = np.cos(2 * np.pi * k * t / period)
         fourier += [f"sin{k}", f"cos{k}"]
-    return _Design(frame.loc[keep], frame, X, labels, starts, spans, fourier, keep)
+    return _Design(frame, X, labels, spans, fourier, keep)
 
 
 def _fit(design: _Design, y: str, *, family: str, offset: str | None, hac_lags: int | None,
@@ -281,34 +287,49 @@ class ITSResult:
                              "upper": np.asarray(upper)})
 
     def _switched_off(self) -> pd.DataFrame:
+        """The design with the reported level and slope changes set to zero.
+
+        Exactly the terms in ``effects`` other than the trend: in a controlled ITS these are
+        the treated series' own changes, while the change both series share stays on.
+        """
         X = self.design.X.copy()
-        for c in X.columns:
-            if c.startswith(("level", "slope")):
-                X[c] = 0.0
+        terms = self.effects.loc[self.effects["effect"].isin(_CHANGES), "term"]
+        X[list(terms)] = 0.0
         return X
+
+    def _rows(self) -> np.ndarray:
+        series = self.design.series
+        return np.ones(len(self.design.full), dtype=bool) if series is None else series
 
     def counterfactual(self) -> pd.DataFrame:
         """Every period: observed, fitted and the fitted values with the intervention off.
 
         The counterfactual carries its confidence interval (from the model's covariance,
-        HAC when ``hac_lags`` was set). ``in_model`` is False for transition periods.
+        HAC when ``hac_lags`` was set). ``in_model`` is False for transition periods. For a
+        controlled ITS the rows are the treated series', and its counterfactual keeps the
+        change the control shares.
         """
-        fitted = self._predict(self.design.X)
-        cf = self._predict(self._switched_off())
+        rows = self._rows()
+        full = self.design.full[rows]
+        fitted = self._predict(self.design.X)[rows]
+        cf = self._predict(self._switched_off())[rows]
         return pd.DataFrame({
-            self.time: self.design.full[self.time].to_numpy(),
-            "observed": pd.to_numeric(self.design.full[self.y]).to_numpy(dtype=float),
-            "fitted": fitted["mean"], "fitted_lower": fitted["lower"],
-            "fitted_upper": fitted["upper"],
-            "counterfactual": cf["mean"], "counterfactual_lower": cf["lower"],
-            "counterfactual_upper": cf["upper"], "in_model": self.design.keep,
+            self.time: full[self.time].to_numpy(),
+            "observed": pd.to_numeric(full[self.y]).to_numpy(dtype=float),
+            "fitted": fitted["mean"].to_numpy(), "fitted_lower": fitted["lower"].to_numpy(),
+            "fitted_upper": fitted["upper"].to_numpy(),
+            "counterfactual": cf["mean"].to_numpy(),
+            "counterfactual_lower": cf["lower"].to_numpy(),
+            "counterfactual_upper": cf["upper"].to_numpy(),
+            "in_model": self.design.keep[rows],
         })
 
     def deseasonalised(self) -> pd.Series:
-        """Fitted values with the Fourier terms set to zero (the underlying trend)."""
+        """Fitted values with the Fourier terms set to zero (the underlying trend), for the
+        rows of ``counterfactual()``."""
         X = self.design.X.copy()
         X[self.design.fourier] = 0.0
-        return self._predict(X)["mean"]
+        return self._predict(X)["mean"][self._rows()].reset_index(drop=True)
 
     def diagnostics(self, *, lags: int = 12) -> pd.DataFrame:
         """Residual autocorrelation and overdispersion, one row per check.
@@ -387,15 +408,19 @@ class ITSResult:
         return ax
 
 
+#: The effects ``_effect_names`` reports besides the trend: what the counterfactual removes.
+_CHANGES = ("level change", "slope change")
+
+
 def _effect_names(labels: Sequence[str], slope_change: bool, *, prefix: str,
                   trend: str) -> list[tuple[str, str, str]]:
     """(design column, effect, interruption) for the trend and each level/slope change."""
     names = [(f"{prefix}trend", trend, "pre-intervention")]
     for k, label in enumerate(labels, start=1):
         suffix = "" if len(labels) == 1 else f"_{k}"
-        names.append((f"{prefix}level{suffix}", "level change", label))
+        names.append((f"{prefix}level{suffix}", _CHANGES[0], label))
         if slope_change:
-            names.append((f"{prefix}slope{suffix}", "slope change", label))
+            names.append((f"{prefix}slope{suffix}", _CHANGES[1], label))
     return names
 
 
@@ -452,13 +477,12 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
     2.0
     """
     what = "controlled_its"
-    if group not in data.columns:
-        raise CaseStudyError(f"{what}: column {group!r} not in the data")
+    check_columns(data, [group], what=what)
     series = list(dict.fromkeys(data[group]))
     if treated not in series or len(series) != 2:
         raise CaseStudyError(f"{what}: {group!r} must hold exactly two series, one of them "
                              f"{treated!r}; found {series}")
-    designs, frames = [], []
+    designs = []
     for g in series:
         part = data[data[group] == g].sort_values(time, kind="mergesort")
         d = _design(part, y, time=time, intervention=intervention, offset=offset,
@@ -469,16 +493,16 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
         for c in [c for c in d.X.columns if c not in d.fourier]:
             X[f"treated_{c}" if c != "const" else "treated"] = X[c] * is_t
         designs.append((d, X))
-        frames.append(d.full)
     if len(designs[0][0].full) != len(designs[1][0].full) or not np.array_equal(
             designs[0][0].full[time].to_numpy(), designs[1][0].full[time].to_numpy()):
         raise CaseStudyError(f"{what}: the two series must cover the same periods")
-    full = pd.concat(frames, ignore_index=True)
+    full = pd.concat([d.full for d, _ in designs], ignore_index=True)
     X = pd.concat([x for _, x in designs], ignore_index=True)
     keep = np.concatenate([d.keep for d, _ in designs])
-    d0 = designs[0][0] if series[0] == treated else designs[1][0]
-    design = _Design(full.loc[keep], full, X, d0.labels, d0.starts, d0.transition,
-                     d0.fourier, keep)
+    is_treated = np.concatenate([np.full(len(d.full), g == treated)
+                                 for g, (d, _) in zip(series, designs, strict=True)])
+    d0 = designs[series.index(treated)][0]
+    design = _Design(full, X, d0.labels, d0.transition, d0.fourier, keep, is_treated)
     model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what)
     names = _effect_names(design.labels, slope_change, prefix="treated_",
                           trend="trend difference")

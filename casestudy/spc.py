@@ -44,6 +44,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
+from casestudy._frames import check_columns
 from casestudy.errors import CaseStudyError
 
 Improvement = Literal["increase", "decrease", "neutral"]
@@ -188,15 +189,6 @@ def _attribute_limits(num: np.ndarray, den: np.ndarray, n_fix: int | None,
 
 # --------------------------------------------------------------------------- checks
 
-def _check_columns(data: pd.DataFrame, columns: Sequence[str | None], what: str) -> None:
-    if not isinstance(data, pd.DataFrame):
-        raise CaseStudyError(f"{what}: expected a pandas DataFrame, got {type(data).__name__}")
-    missing = [c for c in columns if c is not None and c not in data.columns]
-    if missing:
-        raise CaseStudyError(f"{what}: column(s) {', '.join(map(repr, missing))} not in the "
-                             f"data (columns: {', '.join(map(str, data.columns))})")
-
-
 def _numeric(frame: pd.DataFrame, column: str, what: str, *, positive: bool = False,
              nonnegative: bool = False) -> np.ndarray:
     values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=float)
@@ -296,11 +288,20 @@ class SPCResult:
 
     def plot(self, ax: Axes | None = None, *, title: str | None = None,
              ncols: int = 4, sharey: bool = False) -> Axes | Figure:
-        """The chart in the house style; small multiples (a Figure) when there are facets."""
+        """The chart in the house style; small multiples (a Figure) when there are facets.
+
+        ``ax`` draws a single-series chart on that Axes; with several facets there is no one
+        Axes to draw on, so giving ``ax`` raises rather than dropping all but one facet.
+        """
         from casestudy.plots import new_axes, use_style
 
         facets = list(dict.fromkeys(self.points["facet"]))
-        if len(facets) == 1 or ax is not None:
+        if ax is not None and len(facets) > 1:
+            raise CaseStudyError(
+                f"{self.chart} chart: ax= draws one series, but this chart has "
+                f"{len(facets)} facets ({self.facet!r}); call plot() without ax for small "
+                "multiples, or chart one facet's rows")
+        if len(facets) == 1:
             ax = new_axes(ax)
             _draw(self.points[self.points["facet"] == facets[0]], ax, self)
             ax.set_title(title if title is not None else
@@ -420,7 +421,7 @@ def xmr(data: pd.DataFrame, value: str, *, index: str | None = None,
     4.16
     """
     what = "xmr"
-    _check_columns(data, [value, index, facet], what)
+    check_columns(data, [value, index, facet], what=what)
     _check_options(improvement, fix_after, what)
     frame = _prepare(data, index, facet, what)
     frame["value"] = _numeric(frame, value, what)
@@ -439,7 +440,7 @@ def _attribute_chart(kind: str, data: pd.DataFrame, numerator: str, denominator:
                      fix_after: int | None, target: Any, facet: str | None,
                      two_of_three_counts_outside: bool) -> SPCResult:
     what = f"{kind}_chart"
-    _check_columns(data, [numerator, denominator, index, facet], what)
+    check_columns(data, [numerator, denominator, index, facet], what=what)
     _check_options(improvement, fix_after, what)
     frame = _prepare(data, index, facet, what)
     frame["numerator"] = _numeric(frame, numerator, what, nonnegative=True)
@@ -571,7 +572,7 @@ def run_chart(data: pd.DataFrame, value: str, *, index: str | None = None,
     (8, 7, True)
     """
     what = "run_chart"
-    _check_columns(data, [value, index, facet], what)
+    check_columns(data, [value, index, facet], what=what)
     frame = _prepare(data, index, facet, what)
     frame["value"] = _numeric(frame, value, what)
     rows, parts = [], []

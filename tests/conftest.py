@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
@@ -13,11 +14,31 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The official files beside the checkout; tests that need them skip without them."""
+    """The official files beside the checkout; tests that need them skip without them.
+
+    Session-scoped so module-scoped fixtures that build from the files can use it too.
+    """
     if not SHARED_DATA.is_dir():
         pytest.skip(f"official data folder {SHARED_DATA} is absent (it sits beside the "
                     "checkout in the project workspace); loader checks against the "
                     "publishers' formats need it")
     return SHARED_DATA
+
+
+@pytest.fixture
+def write_csv(tmp_path: Path) -> Callable[..., Path]:
+    """``write_csv(text_or_bytes, name="data.csv")`` writes a file in ``tmp_path``; returns it.
+
+    Text is written as UTF-8; bytes as given (for files that must not be valid UTF-8).
+    """
+    def write(content: str | bytes, name: str = "data.csv") -> Path:
+        path = tmp_path / name
+        if isinstance(content, bytes):
+            path.write_bytes(content)
+        else:
+            path.write_text(content, encoding="utf-8")
+        return path
+
+    return write

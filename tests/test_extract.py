@@ -43,19 +43,11 @@ def test_every_recorded_extract_has_a_recipe():
         assert resource["name"] in RECIPE_OUTPUTS
 
 
-def test_indicators_recipe_is_registered():
-    assert "indicators" in extract.recipes()
-    assert "casestudy.indicators.recipes" in extract.RECIPE_MODULES
-
-
 # --------------------------------------------------------------------------- indicators
 
 @pytest.fixture(scope="module")
-def built(request):
-    folder = request.config.rootpath.parent / "shared" / "data"
-    if not folder.is_dir():
-        pytest.skip(f"official data folder {folder} is absent; the recipe needs it")
-    _, paths, content = extract.build("indicators", [folder])
+def built(shared_data):
+    _, paths, content = extract.build("indicators", [shared_data])
     return paths, pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False), content
 
 
@@ -123,13 +115,7 @@ def test_run_writes_extract_and_manifest(built, tmp_path, monkeypatch):
     main_raw = data.project_root() / "data" / "raw"
     manifest = data.read_manifest(main_raw)
     manifest["resources"] = [r for r in manifest["resources"] if r["name"] == "sources"]
-    if (main_raw / "sources.csv").is_file():
-        shutil.copy(main_raw / "sources.csv", raw / "sources.csv")
-    else:
-        pd.DataFrame({"source_id": list(recipes.INDICATORS.source_ids), "title": "t",
-                      "publisher": "p", "year": 2024, "url": "https://example.org",
-                      "licence": "x", "accessed": "2025", "note": ""}).to_csv(
-            raw / "sources.csv", index=False, lineterminator="\n")
+    shutil.copy(main_raw / "sources.csv", raw / "sources.csv")
     data.write_manifest(manifest, raw)
     data.rehash(["sources"], raw=raw)
     monkeypatch.setenv("CASESTUDY_RAW_DIR", str(raw))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from casestudy import cli, fetch
+from casestudy import cli, data, fetch
 from casestudy.errors import CaseStudyError
 from casestudy.indicators import read_gapminder, read_wdi
 
@@ -131,7 +131,8 @@ def test_cli_fetch_lists_downloads(capsys):
 
 
 def test_every_download_has_a_known_source_id():
-    known = {"WHO-GHED", "WB-WDI", "GAPMINDER-SG", "UN-WPP2019"}
+    known = data.known_sources()
+    assert known, "data/raw/sources.csv lists no source ids"
     assert {d.source_id for d in fetch.DOWNLOADS.values()} <= known
     assert all(Path(d.filename).name == d.filename for d in fetch.DOWNLOADS.values())
 

@@ -201,6 +201,53 @@ def test_controlled_its_recovers_the_difference_from_the_control():
     assert slope.ci_lower <= 0 <= slope.ci_upper
 
 
+def test_controlled_counterfactual_removes_only_the_treated_series_own_change():
+    """Simulated, noise-free: a concurrent jump of +1.5 in both series and +4 more (and a
+    slope change of +0.1) in the treated one from month 36, so the treated counterfactual
+    is its pre-period line plus the shared jump; the control's rows are not shown."""
+    t = np.arange(N)
+    after = (t >= T0).astype(float)
+    treated = 20 + 0.2 * t + 1.5 * after + 4 * after + 0.1 * (t - T0) * after
+    control = 15 + 0.2 * t + 1.5 * after
+    rows = pd.concat([pd.DataFrame({"month": MONTHS, "area": "C", "y": control}),
+                      pd.DataFrame({"month": MONTHS, "area": "T", "y": treated})])
+    # Rows shuffled (seeded): the result must not depend on the input's row order.
+    df = rows.sample(frac=1, random_state=5)
+    res = impact.controlled_its(df, "y", time="month", group="area", treated="T",
+                                intervention=START)
+    assert effect(res, "level change").estimate == pytest.approx(4.0)
+    assert effect(res, "slope change").estimate == pytest.approx(0.1)
+    cf = res.counterfactual()
+    assert len(cf) == N
+    assert (cf["month"].to_numpy() == MONTHS.to_numpy()).all()
+    assert np.allclose(cf.observed, treated)
+    assert np.allclose(cf.fitted, treated)
+    assert np.allclose(cf.counterfactual, 20 + 0.2 * t + 1.5 * after)
+    assert cf.counterfactual[T0] == pytest.approx(28.7)
+
+
+def test_controlled_plot_draws_the_treated_series_from_its_start():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(12)
+    t = np.arange(N)
+    df = pd.concat([pd.DataFrame({"month": MONTHS, "area": g, "y": base + 0.2 * t +
+                                  jump * (t >= T0) + rng.normal(0, 0.3, N)})
+                    for g, base, jump in (("T", 20, 5.5), ("C", 15, 1.5))])
+    res = impact.controlled_its(df, "y", time="month", group="area", treated="T",
+                                intervention=START, seasonality=1)
+    _, ax = plt.subplots()
+    res.plot(ax=ax, deseasonalised=True)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    cf = res.counterfactual()
+    assert len(lines["fitted"].get_xdata()) == N
+    assert len(lines["deseasonalised"].get_xdata()) == N
+    dashed = lines["counterfactual (no intervention)"]
+    assert len(dashed.get_xdata()) == N - T0
+    assert np.allclose(dashed.get_ydata(), cf.counterfactual[T0:])
+    plt.close("all")
+
+
 def test_controlled_its_needs_two_series():
     df = simulated_gaussian().assign(area="T")
     with pytest.raises(CaseStudyError, match="exactly two series"):

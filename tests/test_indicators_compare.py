@@ -174,6 +174,14 @@ def test_convergence_hand_worked():
     assert math.isclose(trend["p_value"], 0.0, abs_tol=1e-6)
 
 
+def test_convergence_cites_sources_in_first_seen_order():
+    df = table([("A", "x", 2000, 2.0), ("B", "x", 2000, 6.0),
+                ("A", "x", 2001, 3.0), ("B", "x", 2001, 5.0)])
+    df["source_id"] = ["WB-WDI", "GAPMINDER-SG", "WB-WDI", "GAPMINDER-SG"]
+    # First seen, as the other results' _carry cites them; sorted would put GAPMINDER first.
+    assert convergence(df).years["source_id"].tolist() == ["WB-WDI;GAPMINDER-SG"] * 2
+
+
 def test_convergence_sample_sd_option():
     df = table([("A", "x", 2000, 2.0), ("B", "x", 2000, 6.0)])
     assert math.isclose(convergence(df, ddof=1).years.loc[0, "cv"], math.sqrt(8) / 4)

@@ -18,6 +18,12 @@ UK = "United Kingdom (Scotland and England)"
 
 @pytest.fixture
 def df() -> pd.DataFrame:
+    """SYNTHETIC values, made up for these tests: not the publishers' figures.
+
+    The rows carry real geography codes, indicator names and source ids only because the
+    plots look up colours, titles and footer citations by them (the footer assertions check
+    that the citations resolve); no value here comes from WB-WDI or UN-WPP2019.
+    """
     rows = []
     for geo, base in (("NLD", 5.0), ("ITA", 4.0), ("GBR", 3.0)):
         for year in range(2000, 2006):
@@ -96,6 +102,13 @@ def test_dispersion_plot_from_convergence(df):
     assert dispersion(convergence(df).years, ax=own, source=None) is own
     assert not own.figure.texts
     assert {line.get_label() for line in own.lines} == {"beds_per_1000", "pop_65plus_pct_pop"}
+
+
+def test_footer_cites_every_id_of_a_several_source_cell_and_skips_blank_cells(df):
+    fig = trend_grid(df.assign(source_id="WB-WDI;UN-WPP2019"))
+    footer = _footer(fig)
+    assert "World Bank" in footer and "UN DESA" in footer
+    assert not trend_grid(df.assign(source_id="")).texts
 
 
 def test_unknown_source_id_is_refused(df):

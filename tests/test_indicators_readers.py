@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from casestudy.errors import DataValidationError
-from casestudy.indicators import readers
+from casestudy.indicators import readers, tidy
 
 GHED_GHO = ("IndicatorCode,SpatialDimType,SpatialDim,TimeDimType,TimeDim,NumericValue,Date\n"
             "GHED_CHEGDP_SHA2011,COUNTRY,NLD,YEAR,2020,11.14,2024-12-10T14:55:59Z\n"
@@ -33,17 +32,9 @@ WPP_UN = ("LocID,Location,VarID,Variant,Time,MidPeriod,AgeGrp,AgeGrpStart,AgeGrp
           "528,Netherlands,2,Medium,2021,2021.5,80-84,80,5,1,1,300\n")
 
 
-def write(tmp_path: Path, text: str | bytes, name: str = "f.csv") -> Path:
-    path = tmp_path / name
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text, encoding="utf-8")
-    return path
 
-
-def test_ghed_gho_layout_exact_values_and_case(tmp_path):
-    out = readers.read_ghed(write(tmp_path, GHED_GHO))
+def test_ghed_gho_layout_exact_values_and_case(write_csv):
+    out = readers.read_ghed(write_csv(GHED_GHO))
     assert list(out.columns) == list(readers.COLUMNS)
     assert out[["geography", "year", "value"]].values.tolist() == [
         ["GBR", 2020, 12.16], ["NLD", 2020, 11.14]]  # empty ITA cell: no row, no zero
@@ -53,25 +44,25 @@ def test_ghed_gho_layout_exact_values_and_case(tmp_path):
     assert set(out["source_id"]) == {"WHO-GHED"}
 
 
-def test_ghed_gho_portal_export_reads_the_unrounded_value(tmp_path):
+def test_ghed_gho_portal_export_reads_the_unrounded_value(write_csv):
     text = ('"IndicatorCode","Indicator","SpatialDimValueCode","Location","Period",'
             '"Value","FactValueNumeric"\n'
             '"GHED_CHEGDP_SHA2011","Current health expenditure (CHE) as percentage of gross '
             'domestic product (GDP) (%)","ITA","Italy","2022","9.03","9.02753"\n')
-    out = readers.read_ghed(write(tmp_path, text))
+    out = readers.read_ghed(write_csv(text))
     assert out[["geography", "case", "year", "value"]].values.tolist() == [
         ["ITA", "IT", 2022, 9.02753]]
 
 
-def test_wdi_wide_with_preamble(tmp_path):
-    out = readers.read_wdi(write(tmp_path, WDI_WIDE))
+def test_wdi_wide_with_preamble(write_csv):
+    out = readers.read_wdi(write_csv(WDI_WIDE))
     assert out[["geography", "year", "value"]].values.tolist() == [
         ["ITA", 2018, 3.14], ["NLD", 2017, 3.28], ["NLD", 2018, 3.17]]
     assert set(out["indicator"]) == {"beds_per_1000"}
 
 
-def test_wdi_wide_bad_number_names_line_and_year(tmp_path):
-    path = write(tmp_path, WDI_WIDE.replace('"3.17"', '"n/a"'))
+def test_wdi_wide_bad_number_names_line_and_year(write_csv):
+    path = write_csv(WDI_WIDE.replace('"3.17"', '"n/a"'))
     with pytest.raises(DataValidationError) as err:
         readers.read_wdi(path)
     problem = err.value.problems[0]
@@ -79,22 +70,22 @@ def test_wdi_wide_bad_number_names_line_and_year(tmp_path):
     assert str(path) in str(err.value)
 
 
-def test_gapminder_ddf_layout(tmp_path):
-    out = readers.read_gapminder(write(tmp_path, GAPMINDER_DDF))
+def test_gapminder_ddf_layout(write_csv):
+    out = readers.read_gapminder(write_csv(GAPMINDER_DDF))
     assert out[["geography", "indicator", "value"]].values.tolist() == [
         ["GBR", "doctors_per_1000", 3.16], ["NLD", "doctors_per_1000", 3.875]]
     assert set(out["status"]) == {"estimate"}
 
 
-def test_gapminder_un_based_series_have_no_status(tmp_path):
+def test_gapminder_un_based_series_have_no_status(write_csv):
     text = "indicator,geo,time,value\nlife_expectancy_female,ita,2024,85.5\n"
-    out = readers.read_gapminder(write(tmp_path, text))
+    out = readers.read_gapminder(write_csv(text))
     assert out.loc[0, "status"] == ""
     assert out.loc[0, "indicator"] == "life_expectancy_female_years"
 
 
-def test_wpp_un_layout_sums_bands_and_marks_projections(tmp_path):
-    out = readers.read_wpp(write(tmp_path, WPP_UN)).set_index(["year", "indicator"])
+def test_wpp_un_layout_sums_bands_and_marks_projections(write_csv):
+    out = readers.read_wpp(write_csv(WPP_UN)).set_index(["year", "indicator"])
     assert out.loc[(2020, "pop_total_thousands"), "value"] == 1000
     assert out.loc[(2020, "pop_65plus_thousands"), "value"] == 200
     assert out.loc[(2020, "pop_65plus_pct_pop"), "value"] == 20
@@ -129,12 +120,29 @@ EXPECT = {"empty": "empty", "header only": "no data rows", "zip": "binary",
 
 
 @pytest.mark.parametrize("case", sorted(BAD))
-def test_ghed_bad_input_names_file_and_fault(tmp_path, case):
-    path = write(tmp_path, BAD[case], name=f"{case.replace(' ', '_')}.csv")
+def test_ghed_bad_input_names_file_and_fault(write_csv, case):
+    path = write_csv(BAD[case], name=f"{case.replace(' ', '_')}.csv")
     with pytest.raises(DataValidationError) as err:
         readers.read_ghed(path)
     assert str(path) in str(err.value)
     assert EXPECT[case] in str(err.value)
+
+
+def test_check_pattern_and_require_columns_name_file_row_and_column():
+    frame = pd.DataFrame({"iso3": ["nld ", "Holland"]})
+    with pytest.raises(DataValidationError) as err:
+        tidy.check_pattern(frame, "iso3", "[A-Z]{3}", file="f.csv", what="a code",
+                           upper=True)
+    [problem] = err.value.problems
+    assert (problem.file, problem.row, problem.column) == ("f.csv", 3, "iso3")
+    assert problem.message == "expected a code, found 'Holland'"
+    assert tidy.check_pattern(frame.iloc[:1], "iso3", "[A-Z]{3}", file="f.csv", what="a code",
+                              upper=True).tolist() == ["NLD"]
+    with pytest.raises(DataValidationError) as err:
+        tidy.require_columns(["a"], ["a", "b", "c"], file="f.csv", what="X", row=4,
+                             header=["A"])
+    assert [(p.row, p.column) for p in err.value.problems] == [(4, "b"), (4, "c")]
+    assert "(found: A)" in err.value.problems[0].message
 
 
 @pytest.mark.parametrize(("reader", "text", "expect"), [
@@ -151,8 +159,8 @@ def test_ghed_bad_input_names_file_and_fault(tmp_path, case):
     (readers.read_wpp, WPP_UN.replace("Medium", "High"), "Medium variant"),
     (readers.read_wpp, WPP_UN + WPP_UN.splitlines()[1] + "\n", "repeat"),
 ])
-def test_other_readers_reject_bad_input(tmp_path, reader, text, expect):
-    path = write(tmp_path, text)
+def test_other_readers_reject_bad_input(write_csv, reader, text, expect):
+    path = write_csv(text)
     with pytest.raises(DataValidationError) as err:
         reader(path)
     assert str(path) in str(err.value)
@@ -172,11 +180,11 @@ SETTINGS = settings(max_examples=40, deadline=None,
 
 @SETTINGS
 @given(keys=KEYS, data=st.data())
-def test_ghed_round_trip(tmp_path, keys, data):
+def test_ghed_round_trip(write_csv, keys, data):
     values = data.draw(st.lists(VALUES, min_size=len(keys), max_size=len(keys)))
     lines = ["IndicatorCode,SpatialDim,TimeDim,NumericValue"]
     lines += [f"{c},{g},{y},{v!r}" for (c, g, y), v in zip(keys, values, strict=True)]
-    out = readers.read_ghed(write(tmp_path, "\n".join(lines) + "\n"))
+    out = readers.read_ghed(write_csv("\n".join(lines) + "\n"))
     got = {(r.source_code, r.geography, r.year): r.value for r in out.itertuples()}
     assert got == dict(zip(keys, values, strict=True))
 
@@ -186,7 +194,7 @@ def test_ghed_round_trip(tmp_path, keys, data):
                                                        min_size=1, max_size=8),
                              min_size=1, max_size=5),
        preamble=st.booleans())
-def test_wdi_wide_round_trip(tmp_path, table, preamble):
+def test_wdi_wide_round_trip(write_csv, table, preamble):
     years = sorted({y for row in table.values() for y in row})
     head = '"Data Source","World Development Indicators",\n\n"Last Updated Date","x",\n\n'
     lines = ['"Country Name","Country Code","Indicator Name","Indicator Code",'
@@ -194,7 +202,7 @@ def test_wdi_wide_round_trip(tmp_path, table, preamble):
     for iso, row in table.items():
         cells = ",".join('""' if row.get(y) is None else f'"{row[y]!r}"' for y in years)
         lines.append(f'"{iso} name","{iso}","Hospital beds","SH.MED.BEDS.ZS",{cells},')
-    out = readers.read_wdi(write(tmp_path, (head if preamble else "") + "\n".join(lines)))
+    out = readers.read_wdi(write_csv((head if preamble else "") + "\n".join(lines)))
     expected = {(iso, y): v for iso, row in table.items() for y, v in row.items()
                 if v is not None}
     assert {(r.geography, r.year): r.value for r in out.itertuples()} == expected
@@ -203,14 +211,14 @@ def test_wdi_wide_round_trip(tmp_path, table, preamble):
 @SETTINGS
 @given(rows=st.dictionaries(st.tuples(ISO3, YEARS), VALUES, min_size=1, max_size=30),
        concept=st.sampled_from(sorted(readers.GAPMINDER_CODES)), stacked=st.booleans())
-def test_gapminder_round_trip(tmp_path, rows, concept, stacked):
+def test_gapminder_round_trip(write_csv, rows, concept, stacked):
     if stacked:
         lines = ["indicator,geo,time,value"]
         lines += [f"{concept},{g.lower()},{y},{v!r}" for (g, y), v in rows.items()]
     else:
         lines = [f"geo,time,{concept}"]
         lines += [f"{g.lower()},{y},{v!r}" for (g, y), v in rows.items()]
-    out = readers.read_gapminder(write(tmp_path, "\n".join(lines) + "\n"))
+    out = readers.read_gapminder(write_csv("\n".join(lines) + "\n"))
     assert {(r.geography, r.year): r.value for r in out.itertuples()} == rows
     assert set(out["indicator"]) == {readers.GAPMINDER_CODES[concept][0]}
 
@@ -220,11 +228,11 @@ def test_gapminder_round_trip(tmp_path, rows, concept, stacked):
                                 st.floats(min_value=0.001, max_value=1e5)),
                       min_size=1, max_size=6, unique_by=lambda t: t[0]),
        year=st.integers(min_value=2015, max_value=2025))
-def test_wpp_un_shares_match_band_sums(tmp_path, bands, year):
+def test_wpp_un_shares_match_band_sums(write_csv, bands, year):
     head = WPP_UN.splitlines()[0]
     lines = [head] + [f"380,Italy,2,Medium,{year},{year}.5,{a}-{a + 4},{a},5,0,0,{p!r}"
                       for a, p in bands]
-    out = readers.read_wpp(write(tmp_path, "\n".join(lines) + "\n"))
+    out = readers.read_wpp(write_csv("\n".join(lines) + "\n"))
     got = out.set_index("indicator")["value"]
     total = sum(p for _, p in bands)
     old = sum(p for a, p in bands if a >= 65)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pytest
 
@@ -24,24 +22,19 @@ DD_RENAMED = (
     "S92000003,2016-07-01,18plus,All Delay Reasons,240.0,8.0\n")
 
 
-def write(tmp_path: Path, text: str, name: str = "x.csv") -> Path:
-    path = tmp_path / name
-    path.write_text(text, encoding="utf-8")
-    return path
 
-
-def test_delayed_discharge_publisher_and_renamed_columns_agree(tmp_path):
-    a = uk.read_phs_delayed_discharge(write(tmp_path, DD_PUBLISHER, "a.csv"))
-    b = uk.read_phs_delayed_discharge(write(tmp_path, DD_RENAMED, "b.csv"))
+def test_delayed_discharge_publisher_and_renamed_columns_agree(write_csv):
+    a = uk.read_phs_delayed_discharge(write_csv(DD_PUBLISHER, "a.csv"))
+    b = uk.read_phs_delayed_discharge(write_csv(DD_RENAMED, "b.csv"))
     pd.testing.assert_frame_equal(a, b)
     assert a["period"].iloc[0] == pd.Timestamp("2016-07-01")
     assert a["geography"].isna().sum() == 2  # the unassigned row, for both indicators
     assert set(a["source_id"]) == {"PHS-DD"} and set(a["case"]) == {"SCO"}
 
 
-def test_delayed_discharge_board_file_uses_hbt(tmp_path):
+def test_delayed_discharge_board_file_uses_hbt(write_csv):
     text = DD_PUBLISHER.replace(",CA,", ",HBT,").replace("S12000005", "S08000015")
-    assert "S08000015" in set(uk.read_phs_delayed_discharge(write(tmp_path, text)).geography)
+    assert "S08000015" in set(uk.read_phs_delayed_discharge(write_csv(text)).geography)
 
 
 @pytest.mark.parametrize(("old", "new", "column"), [
@@ -51,56 +44,56 @@ def test_delayed_discharge_board_file_uses_hbt(tmp_path):
     ("Reasons,236,8", "Reasons,-236,8", "num_delayed_bed_days"),
     ("Reasons,236,8", "Reasons,lots,8", "num_delayed_bed_days"),
 ])
-def test_delayed_discharge_bad_cells_name_row_and_column(tmp_path, old, new, column):
+def test_delayed_discharge_bad_cells_name_row_and_column(write_csv, old, new, column):
     with pytest.raises(DataValidationError) as err:
-        uk.read_phs_delayed_discharge(write(tmp_path, DD_PUBLISHER.replace(old, new, 1)))
+        uk.read_phs_delayed_discharge(write_csv(DD_PUBLISHER.replace(old, new, 1)))
     problem = err.value.problems[0]
     assert problem.row == 2 and problem.column == column
 
 
-def test_delayed_discharge_missing_column_and_duplicate_rows(tmp_path):
+def test_delayed_discharge_missing_column_and_duplicate_rows(write_csv):
     with pytest.raises(DataValidationError, match=r"AgeGroup|age_group"):
-        uk.read_phs_delayed_discharge(write(tmp_path, DD_PUBLISHER.replace("AgeGroup", "Age")))
+        uk.read_phs_delayed_discharge(write_csv(DD_PUBLISHER.replace("AgeGroup", "Age")))
     dup = DD_PUBLISHER + DD_PUBLISHER.splitlines()[1] + "\n"
     with pytest.raises(DataValidationError, match="repeat the key"):
-        uk.read_phs_delayed_discharge(write(tmp_path, dup))
+        uk.read_phs_delayed_discharge(write_csv(dup))
 
 
-def test_ae_publisher_columns_and_exact_sums(tmp_path):
+def test_ae_publisher_columns_and_exact_sums(write_csv):
     text = ("LocationCode,LocationName,MonthEndingDate,NumberOfAttendancesAll,"
             "NumberWithin4HoursAll,NumberOver4HoursAll\n"
             "A111H,Crosshouse,20070731,5414,5290,124\n"
             "A101H,Arran,20070731,252,252,0\n")
-    hospitals = uk.read_phs_ae_hospital(write(tmp_path, text))
+    hospitals = uk.read_phs_ae_hospital(write_csv(text))
     scot = uk.ae_scotland(hospitals).set_index("indicator")["value"]
     assert scot["ae_attendances"] == 5666
     assert scot["ae_within_4_hours"] == 5542
     assert scot["ae_within_4_hours_pct"] == pytest.approx(100 * 5542 / 5666)
     bad = text.replace("5414,5290,124", "5414,5290,125")
     with pytest.raises(DataValidationError, match="attendances"):
-        uk.read_phs_ae_hospital(write(tmp_path, bad))
+        uk.read_phs_ae_hospital(write_csv(bad))
 
 
-def test_nhse_month_names_and_share(tmp_path):
+def test_nhse_month_names_and_share(write_csv):
     text = ("icb22_code,total_attendances,attendances_over_4hours,total_emergency_admissions,"
             "emergency_admissions_over_4hours,pct_attendance_over_4hours,"
             "pct_emergency_admissions_over_4hours,date\n"
             "E54000040,25706.0,7170.0,8454.0,2070.0,0.28,0.24,April 2022\n")
-    t = uk.read_nhse_ae_icb(write(tmp_path, text)).set_index("indicator")
+    t = uk.read_nhse_ae_icb(write_csv(text)).set_index("indicator")
     assert t.loc["ae_within_4_hours_pct", "value"] == pytest.approx(100 * (1 - 7170 / 25706))
     assert t["period"].iloc[0] == pd.Timestamp("2022-04-01")
     assert set(t["case"]) == {"ENG"}
     with pytest.raises(DataValidationError, match="ICB code"):
-        uk.read_nhse_ae_icb(write(tmp_path, text.replace("E54000040", "Q1")))
+        uk.read_nhse_ae_icb(write_csv(text.replace("E54000040", "Q1")))
 
 
-def test_care_at_home_quarters(tmp_path):
+def test_care_at_home_quarters(write_csv):
     text = ("ltla24_code,ltla24_name,date,care_at_home_per_1000\n"
             "S12000033,Aberdeen City,Q3 2018,9.1\n")
-    t = uk.read_phs_care_at_home(write(tmp_path, text))
+    t = uk.read_phs_care_at_home(write_csv(text))
     assert t["period"].iloc[0] == pd.Timestamp("2018-07-01")
     with pytest.raises(DataValidationError, match="quarter"):
-        uk.read_phs_care_at_home(write(tmp_path, text.replace("Q3 2018", "Q5 2018")))
+        uk.read_phs_care_at_home(write_csv(text.replace("Q3 2018", "Q5 2018")))
 
 
 # --------------------------------------------------------------------------- official files

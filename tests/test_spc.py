@@ -216,6 +216,18 @@ def test_single_chart_plot_returns_axes_and_accepts_ax():
     plt.close("all")
 
 
+def test_plot_on_one_axes_refuses_several_facets():
+    import matplotlib.pyplot as plt
+
+    two = pd.concat([series([1, 2] * 7).assign(area="A"), series([3, 4] * 7).assign(area="B")])
+    res = spc.xmr(two, "v", index="month", facet="area")
+    _, ax = plt.subplots()
+    with pytest.raises(CaseStudyError, match=r"2 facets \('area'\)"):
+        res.plot(ax=ax)
+    assert not ax.lines  # nothing half-drawn
+    plt.close("all")
+
+
 # --------------------------------------------------------------------------- p and u
 
 def test_p_chart_limits_vary_with_the_denominator():

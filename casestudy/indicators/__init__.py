@@ -13,7 +13,7 @@ from casestudy.indicators.compare import (
     missing_years,
     rank,
 )
-from casestudy.indicators.context import TITLES, labelled, load_indicators, topic
+from casestudy.indicators.context import TITLES, labelled, load_indicators, topic, topics
 from casestudy.indicators.readers import read_gapminder, read_ghed, read_wdi, read_wpp
 from casestudy.indicators.tidy import TIDY_COLUMNS, read_table
 
@@ -36,4 +36,5 @@ __all__ = [
     "read_wdi",
     "read_wpp",
     "topic",
+    "topics",
 ]

@@ -347,8 +347,7 @@ def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0,
         stats = used.groupby("year")["value"].agg(["mean", lambda v: v.std(ddof=ddof), "count"])
         stats.columns = ["mean", "sd", "n"]
         stats["cv"] = stats["sd"] / stats["mean"]
-        cited = (";".join(sorted(set(used["source_id"].astype(str))))
-                 if "source_id" in used.columns else "")
+        cited = _carry(used).get("source_id", "")
         for year, s in stats.iterrows():
             year_rows.append({"indicator": indicator, "year": int(year), "n": int(s["n"]),
                               "mean": s["mean"], "sd": s["sd"], "cv": s["cv"],

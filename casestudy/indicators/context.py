@@ -1,10 +1,12 @@
 """The committed context indicators: loading, display titles and topic groups.
 
->>> from casestudy.indicators.context import TITLES, topic
+>>> from casestudy.indicators.context import TITLES, topic, topics
 >>> TITLES["beds_per_1000"]
 'Hospital beds per 1,000 people'
 >>> topic("ageing")[:2]
 ['pop_65plus_pct_pop', 'pop_80plus_pct_pop']
+>>> topics("capacity", "workforce")
+['beds_per_1000', 'doctors_per_1000']
 """
 
 from __future__ import annotations
@@ -52,6 +54,12 @@ def topic(name: str) -> list[str]:
     if name not in _TOPICS:
         raise CaseStudyError(f"unknown topic {name!r}: expected one of {', '.join(_TOPICS)}")
     return list(_TOPICS[name])
+
+
+def topics(*names: str) -> list[str]:
+    """Indicator codes of the named topics in the order given; of every topic (the core
+    set the context report compares) when none is named."""
+    return [code for name in (names or tuple(_TOPICS)) for code in topic(name)]
 
 
 def labelled(table: pd.DataFrame, *, by: str = "geography") -> pd.DataFrame:

@@ -24,14 +24,20 @@ Geographies are ISO 3166-1 alpha-3 codes; ``case`` is set only where a state is 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from casestudy import cases
 from casestudy.errors import DataValidationError, Problem
-from casestudy.indicators.tidy import check_codes, check_unique, read_table, to_number
+from casestudy.indicators.tidy import (
+    check_codes,
+    check_pattern,
+    check_unique,
+    read_table,
+    require_columns,
+    to_number,
+)
 
 #: Columns of every reader's output, in order.
 COLUMNS = ("geography", "case", "year", "indicator", "value", "unit", "status", "source_id",
@@ -95,40 +101,19 @@ _WPP_SERIES = {
     "share_80plus_pct": ("pop_80plus_pct_pop", "% of total population"),
 }
 
-_ISO3 = re.compile(r"^[A-Z]{3}$")
-_YEAR = re.compile(r"^[12][0-9]{3}$")
+_YEAR = "[12][0-9]{3}"
 
 
 # --------------------------------------------------------------------------- helpers
 
-def _require(frame: pd.DataFrame, columns: Sequence[str], *, file: str, what: str) -> None:
-    missing = [c for c in columns if c not in frame.columns]
-    if missing:
-        raise DataValidationError([
-            Problem(file, "missing-column", f"not a {what} file: column '{c}' is missing "
-                    f"(found: {', '.join(map(str, frame.columns))})", row=1, column=c)
-            for c in missing])
-
-
 def _years(frame: pd.DataFrame, column: str, *, file: str) -> pd.Series:
-    text = frame[column].astype(str).str.strip()
-    bad = ~text.str.match(_YEAR)
-    if bad.any():
-        i = frame.index[bad][0]
-        raise DataValidationError(Problem(file, "type", f"expected a four-digit year, found "
-                                          f"{text[i]!r}", row=int(i) + 2, column=column))
-    return text.astype(int)
+    return check_pattern(frame, column, _YEAR, file=file, what="a four-digit year",
+                         rule="type").astype(int)
 
 
 def _iso3(frame: pd.DataFrame, column: str, *, file: str) -> pd.Series:
-    text = frame[column].astype(str).str.strip().str.upper()
-    bad = ~text.str.match(_ISO3)
-    if bad.any():
-        i = frame.index[bad][0]
-        raise DataValidationError(Problem(file, "type", f"expected an ISO 3166-1 alpha-3 "
-                                          f"country code, found {frame.at[i, column]!r}",
-                                          row=int(i) + 2, column=column))
-    return text
+    return check_pattern(frame, column, "[A-Z]{3}", file=file, rule="type", upper=True,
+                         what="an ISO 3166-1 alpha-3 country code")
 
 
 def _empty(file: str, what: str) -> DataValidationError:
@@ -220,7 +205,7 @@ def read_wdi(path: str | Path) -> pd.DataFrame:
         raise _empty(file, what)
     if "Indicator Code" in frame.columns:
         check_codes(frame, "Indicator Code", list(WDI_CODES), file=file)
-        years = [c for c in frame.columns if _YEAR.match(str(c))]
+        years = [c for c in frame.columns if re.fullmatch(_YEAR, str(c))]
         if not years:
             raise DataValidationError(Problem(file, "missing-column", "not a WDI wide file: "
                                               "no year columns (1960, 1961, …)", row=1))
@@ -241,7 +226,7 @@ def read_wdi(path: str | Path) -> pd.DataFrame:
                 "(Country Code, Indicator Code)"))
     else:
         value_cols = [c for c in frame.columns if c in {v[0] for v in WDI_CODES.values()}]
-        _require(frame, ["year"], file=file, what=what)
+        require_columns(frame.columns, ["year"], file=file, what=what)
         if len(value_cols) != 1:
             raise DataValidationError(Problem(
                 file, "missing-column", f"not a {what} file: expected 'Indicator Code' and "
@@ -253,7 +238,7 @@ def read_wdi(path: str | Path) -> pd.DataFrame:
                             "code": by_name[value_cols[0]],
                             "value": to_number(frame, value_cols[0], file=file),
                             "status": ESTIMATE})
-    check_unique(out, ["code", "geography", "year"], file=file)
+        check_unique(out, ["code", "geography", "year"], file=file)
     return _tidy(out, WDI_CODES, code_col="code", source_id="WB-WDI")
 
 
@@ -287,7 +272,7 @@ def read_gapminder(path: str | Path) -> pd.DataFrame:
     if frame.empty:
         raise _empty(file, what)
     if "indicator" in frame.columns or "value" in frame.columns:
-        _require(frame, ["indicator", "value"], file=file, what=what)
+        require_columns(frame.columns, ["indicator", "value"], file=file, what=what)
         codes = frame["indicator"].astype(str).str.strip()
         frame = frame.assign(indicator=codes)
         value_col = "value"
@@ -335,8 +320,8 @@ def read_wpp(path: str | Path) -> pd.DataFrame:
     if "LocID" in frame.columns:
         wide = _wpp_from_un(frame, file=file, what=what)
     else:
-        _require(frame, ["iso3", "year", *_WPP_SERIES, "wpp2019_status"], file=file,
-                 what=what)
+        require_columns(frame.columns, ["iso3", "year", *_WPP_SERIES, "wpp2019_status"],
+                        file=file, what=what)
         check_codes(frame, "wpp2019_status", list(_WPP_STATUS), file=file)
         wide = pd.DataFrame({"geography": _iso3(frame, "iso3", file=file),
                              "year": _years(frame, "year", file=file),
@@ -350,7 +335,7 @@ def read_wpp(path: str | Path) -> pd.DataFrame:
 
 
 def _wpp_from_un(frame: pd.DataFrame, *, file: str, what: str) -> pd.DataFrame:
-    _require(frame, _WPP_UN_COLUMNS, file=file, what=what)
+    require_columns(frame.columns, _WPP_UN_COLUMNS, file=file, what=what)
     frame = frame[frame["Variant"].str.strip() == "Medium"]
     if frame.empty:
         raise DataValidationError(Problem(file, "empty", "no rows of the Medium variant",

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from casestudy import cases, extract
+from casestudy import extract
 from casestudy.indicators import readers
 
 FIRST_YEAR = 2000
@@ -54,7 +54,8 @@ def build(paths: list[Path]) -> pd.DataFrame:
     blank = out["status"] == ""
     out.loc[blank, "status"] = out.loc[blank, "year"].map(
         lambda y: readers.ESTIMATE if y <= GAPMINDER_LAST_ESTIMATE else UNSTATED)
-    out["case"] = out["geography"].map(cases.case_for_state).fillna("")
+    # The readers set ``case``; the extract writes a state of no case (GBR) as empty.
+    out["case"] = out["case"].fillna("")
     return out.reset_index(drop=True)
 
 

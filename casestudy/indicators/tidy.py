@@ -66,13 +66,8 @@ def read_table(path: str | Path, *, required: Sequence[str], what: str,
         raise DataValidationError(Problem(label, "empty", f"no header row; expected a {what} "
                                           "CSV"))
     header = next(csv.reader([lines[skip_lines]]))
-    renamed = [(aliases or {}).get(h.strip(), h.strip()) for h in header]
-    missing = [c for c in required if c not in renamed]
-    if missing:
-        raise DataValidationError([
-            Problem(label, "missing-column",
-                    f"not a {what} file: column '{c}' is missing (found: {', '.join(header)})",
-                    row=skip_lines + 1, column=c) for c in missing])
+    require_columns([(aliases or {}).get(h.strip(), h.strip()) for h in header], required,
+                    file=label, what=what, row=skip_lines + 1, header=header)
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
                             skiprows=skip_lines)
@@ -82,6 +77,55 @@ def read_table(path: str | Path, *, required: Sequence[str], what: str,
     # Index = data line number minus 2, so messages built on it name the file's own rows.
     frame.index = frame.index + skip_lines
     return frame.rename(columns=lambda c: (aliases or {}).get(c.strip(), c.strip()))
+
+
+def require_columns(columns: Sequence[str], required: Sequence[str], *, file: str, what: str,
+                    row: int = 1, header: Sequence[str] | None = None) -> None:
+    """Raise naming every ``required`` column missing from ``columns`` (on header ``row``).
+
+    ``header`` is the header as the file spells it, shown in the message when the reader
+    has renamed its columns (``columns``) through aliases.
+
+    >>> try:
+    ...     require_columns(["iso3", "year"], ["iso3", "value"], file="f.csv", what="WDI")
+    ... except DataValidationError as err:
+    ...     print(err.problems[0].message)
+    not a WDI file: column 'value' is missing (found: iso3, year)
+    """
+    missing = [c for c in required if c not in columns]
+    if missing:
+        found = ", ".join(map(str, columns if header is None else header))
+        raise DataValidationError([
+            Problem(file, "missing-column",
+                    f"not a {what} file: column '{c}' is missing (found: {found})",
+                    row=row, column=c) for c in missing])
+
+
+def check_pattern(frame: pd.DataFrame, column: str, pattern: str, *, file: str, what: str,
+                  rule: str = "code", allow_empty: bool = False,
+                  upper: bool = False) -> pd.Series:
+    """The column's cells, stripped (and upper-cased if ``upper``), after checking that each
+    matches ``pattern`` in full; the first cell that does not is reported with its row.
+
+    ``what`` describes a good cell for the message ("a council area code").
+
+    >>> import pandas as pd
+    >>> check_pattern(pd.DataFrame({"iso3": [" nld"]}), "iso3", "[A-Z]{3}", file="f.csv",
+    ...               what="an ISO 3166-1 alpha-3 code", upper=True).tolist()
+    ['NLD']
+    """
+    text = frame[column].astype(str).str.strip()
+    if upper:
+        text = text.str.upper()
+    ok = text.str.fullmatch(pattern)
+    if allow_empty:
+        ok |= text == ""
+    if not ok.all():
+        i = frame.index[~ok][0]
+        raise DataValidationError(Problem(file, rule, f"expected {what}, found "
+                                          f"{frame.at[i, column]!r}", row=int(i) + 2,
+                                          column=column))
+    return text
 
 
 def to_number(frame: pd.DataFrame, column: str, *, file: str,

@@ -29,7 +29,13 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
-from casestudy.indicators.tidy import check_codes, check_unique, read_table, to_number
+from casestudy.indicators.tidy import (
+    check_codes,
+    check_pattern,
+    check_unique,
+    read_table,
+    to_number,
+)
 
 SCOTLAND = "S92000003"
 OGL = ({"name": "OGL-UK-3.0", "path":
@@ -80,18 +86,6 @@ def quarter_start(values: pd.Series, *, file: str, column: str = "date") -> pd.S
     return pd.to_datetime({"year": year, "month": 3 * quarter - 2, "day": 1})
 
 
-def _check_pattern(frame: pd.DataFrame, column: str, pattern: str, *, file: str,
-                   what: str, allow_empty: bool = False) -> None:
-    text = frame[column].astype(str).str.strip()
-    ok = text.str.fullmatch(pattern)
-    if allow_empty:
-        ok |= text == ""
-    if not ok.all():
-        i = frame.index[~ok][0]
-        raise DataValidationError(Problem(file, "code", f"expected {what}, found "
-                                          f"{text[i]!r}", row=int(i) + 2, column=column))
-
-
 def _nonnegative(values: pd.Series, column: str, *, file: str) -> None:
     if (values < 0).any():
         i = values.index[values < 0][0]
@@ -123,9 +117,9 @@ def read_phs_delayed_discharge(path: str | Path) -> pd.DataFrame:
     frame = read_table(path, what="PHS delayed discharge", aliases=_DD_ALIASES,
                        required=["date", "geography", "age_group", "delay_reason",
                                  "num_delayed_bed_days", "average_daily_delayed_beds"])
-    _check_pattern(frame, "geography", r"S(12|08|92)\d{6}", file=file,
-                   what="a council area (S12…), NHS board (S08…) or Scotland (S92…) code",
-                   allow_empty=True)
+    check_pattern(frame, "geography", r"S(12|08|92)\d{6}", file=file,
+                  what="a council area (S12…), NHS board (S08…) or Scotland (S92…) code",
+                  allow_empty=True)
     check_codes(frame, "age_group", DD_AGES, file=file)
     check_codes(frame, "delay_reason", DD_REASONS, file=file)
     check_unique(frame, ["geography", "date", "age_group", "delay_reason"], file=file)
@@ -162,8 +156,8 @@ def read_phs_ae_hospital(path: str | Path) -> pd.DataFrame:
     frame = read_table(path, what="PHS A&E monthly (hospitals)", aliases=_AE_ALIASES,
                        required=["hospital_code", "hospital_name", "date", "attendances",
                                  "within_4_hours", "over_4_hours"])
-    _check_pattern(frame, "hospital_code", r"[A-Z]\d{3}[A-Z]", file=file,
-                   what="a PHS location code like A111H")
+    check_pattern(frame, "hospital_code", r"[A-Z]\d{3}[A-Z]", file=file,
+                  what="a PHS location code like A111H")
     # PHS reuses a location code for a new site opening beside the old one (G306H: Victoria
     # Infirmary and New Victoria Hospital both report in 2009-2010), so the name is part of
     # the key and both sites' attendances count.
@@ -197,7 +191,7 @@ def read_phs_care_at_home(path: str | Path) -> pd.DataFrame:
     frame = read_table(path, what="PHS care at home", aliases={
         "ltla24_code": "geography", "ltla24_name": "geography_name", "CA": "geography"},
         required=["geography", "geography_name", "date", "care_at_home_per_1000"])
-    _check_pattern(frame, "geography", r"S12\d{6}", file=file, what="a council area code")
+    check_pattern(frame, "geography", r"S12\d{6}", file=file, what="a council area code")
     check_unique(frame, ["geography", "date"], file=file)
     value = to_number(frame, "care_at_home_per_1000", file=file, allow_missing=False)
     _nonnegative(value, "care_at_home_per_1000", file=file)
@@ -225,7 +219,7 @@ def read_nhse_ae_icb(path: str | Path) -> pd.DataFrame:
     file = str(path)
     frame = read_table(path, what="NHS England A&E by ICB", aliases={"icb22_code": "geography"},
                        required=["geography", "date", *_NHSE_INDICATORS])
-    _check_pattern(frame, "geography", r"E54\d{6}", file=file, what="an ICB code (E54…)")
+    check_pattern(frame, "geography", r"E54\d{6}", file=file, what="an ICB code (E54…)")
     check_unique(frame, ["geography", "date"], file=file)
     period = month_start(frame["date"], file=file)
     parts, values = [], {}
@@ -284,6 +278,7 @@ def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str,
 
 _GEO = _field("geography", required=True, pattern="S(12|08|92)[0-9]{6}|E54[0-9]{6}")
 _CASE = _field("case", required=True, enum=["SCO", "ENG"])
+_INDICATOR = _field("indicator", required=True)
 _PERIOD = _field("period", "date", required=True)
 _VALUE = _field("value", "number", required=True, minimum=0)
 _UNIT = _field("unit", required=True)
@@ -309,7 +304,7 @@ register(Recipe(
                 "reasons and for each reason group. Rows PHS publishes without an area code "
                 "are left out; Scotland's total includes them.",
     source_ids=("PHS-DD",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _field("indicator", required=True),
+    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR,
                        _field("delay_reason", required=True, enum=list(DD_REASONS)),
                        _VALUE, _UNIT, _SRC],
             "primaryKey": ["geography", "period", "indicator", "delay_reason"]},
@@ -330,7 +325,7 @@ register(Recipe(
                 "July 2007, and the share within 4 hours computed from the sums. Boards are "
                 "not given: the project has no sourced hospital-to-board lookup.",
     source_ids=("PHS-AE",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _field("indicator", required=True),
+    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR,
                        _VALUE, _UNIT, _SRC],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("phs_ae_monthly_hospital.csv",), build=_build_ae))
@@ -347,7 +342,7 @@ register(Recipe(
                 "people receiving care at home per 1,000 population for each of Scotland's "
                 "32 council areas, quarterly, with the council's name as given.",
     source_ids=("PHS-CAH",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _field("indicator", required=True), _VALUE,
+    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR, _VALUE,
                        _UNIT, _SRC, _field("geography_name", required=True)],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("phs_care_at_home_council_area.csv",), build=_build_care_at_home))
@@ -366,7 +361,7 @@ register(Recipe(
                 "April 2022, with the share of attendances within 4 hours computed from the "
                 "counts. ICBs are given by code only (no sourced name lookup).",
     source_ids=("NHSE-AE",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _field("indicator", required=True), _VALUE,
+    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR, _VALUE,
                        _UNIT, _SRC],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("nhse_ae_emergency_admissions_icb.csv",), build=_build_nhse))

@@ -25,19 +25,14 @@ def _keys(values: pd.Series) -> list[str]:
     return cases.order(present) + sorted(set(present) - set(cases.order(present)))
 
 
-def _source_ids(data: pd.DataFrame, column: str | None) -> list[str]:
-    if not column or column not in data.columns:
-        return []
-    from casestudy import sources
-
-    return sources.split_ids(data[column].dropna().astype(str))
-
-
 def _footer(target: Figure | Axes, data: pd.DataFrame, source: str | None,
             note: str | None) -> None:
-    ids = _source_ids(data, source)
-    if ids:
-        source_footer(target, ids, note=note)
+    if not source or source not in data.columns:
+        return
+    # The column's distinct cells as they are: source_footer splits "A;B" cells itself.
+    cells = pd.Series(data[source].dropna().astype(str).unique())
+    if (cells.str.strip(" ;") != "").any():
+        source_footer(target, cells, note=note)
 
 
 def _legend(ax: Axes, keys: list[str], *, dashed_note: bool) -> None:
