@@ -169,20 +169,73 @@ def _header_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Pro
     with open(path, encoding="utf-8", newline="") as fh:
         header = fh.readline().rstrip("\r\n").split(",")
     expected = [f["name"] for f in schema["fields"]]
-    problems = [Problem(label, "missing-column", f"expected column '{c}' is missing",
-                        row=1, column=c) for c in expected if c not in header]
+    found = ", ".join(header)
+    problems = [Problem(label, "missing-column", f"expected column '{c}' is missing (the "
+                        f"header has {found})", row=1, column=c)
+                for c in expected if c not in header]
     problems += [Problem(label, "extra-column", f"column '{c}' is not in the schema "
                          f"(expected {', '.join(expected)})", row=1, column=c)
                  for c in header if c not in expected]
     if not problems and header != expected:
-        problems.append(Problem(label, "column-order",
-                                f"columns must be in the order {', '.join(expected)}", row=1))
+        problems.append(Problem(label, "column-order", f"the columns are in the order {found}; "
+                                f"expected {', '.join(expected)}", row=1))
     return problems
 
 
 _RULES = {"type-error": "type", "constraint-error": "constraint", "primary-key": "primary-key",
           "unique-error": "unique", "blank-row": "blank-row", "extra-cell": "extra-cell",
           "missing-cell": "missing-cell", "foreign-key": "foreign-key"}
+
+_TYPE_WORDS = {"integer": "a whole number", "number": "a number", "year": "a year (YYYY)",
+               "date": "a date (YYYY-MM-DD)", "boolean": "true or false",
+               "datetime": "a date and time (ISO 8601)"}
+
+
+def _one_of(values: list[Any]) -> str:
+    return ", ".join(str(v) for v in values)
+
+
+def _constraint_words(cell: str, field: dict[str, Any], note: str) -> str:
+    """Name the value found and, in words, the rule it breaks."""
+    c = field.get("constraints", {})
+    found = repr(cell)
+    if cell == "" and c.get("required"):
+        return "the cell is empty; a value is required"
+    if "enum" in c and cell not in [str(v) for v in c["enum"]]:
+        what = "a case code" if field["name"] == "case" else "an allowed value"
+        return f"{found} is not {what} (expected one of {_one_of(c['enum'])})"
+    if "pattern" in c:
+        return f"{found} does not match the pattern {c['pattern']!r}"
+    for key, words in (("minimum", "below the minimum"), ("maximum", "above the maximum")):
+        if key in c:
+            return f"{found} is {words} {c[key]} (expected {key} {c[key]})"
+    for key, words in (("minLength", "at least"), ("maxLength", "at most")):
+        if key in c:
+            return f"{found} has {len(cell)} characters (expected {words} {c[key]})"
+    return f"{found} breaks the rule: {note}"
+
+
+def _describe(etype: str, cell: Any, field: dict[str, Any] | None, note: str,
+              cells: list[Any] | None, key: list[str]) -> str:
+    """A message that says what was found and what was expected, in words."""
+    cell = "" if cell is None else str(cell)
+    if etype == "type-error" and field is not None:
+        ftype = field.get("type", "string")
+        return f"{cell!r} is not {_TYPE_WORDS.get(ftype, ftype)}"
+    if etype == "constraint-error" and field is not None:
+        return _constraint_words(cell, field, note)
+    if etype in ("primary-key", "unique-error"):
+        shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, cells or [], strict=False))
+        where = note.replace("the same as in the row at position", "as row")
+        return (f"duplicate key ({shown}): {where}; expected each key once"
+                if shown else f"duplicate value {cell!r}: {where}; expected each value once")
+    if etype == "missing-cell":
+        return "the row ends early: this cell is missing (expected one cell per column)"
+    if etype == "extra-cell":
+        return f"the row has an extra cell {cell!r} beyond the last column"
+    if etype == "blank-row":
+        return "the row is blank (expected a value in at least one column)"
+    return note or etype
 
 
 def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Problem]:
@@ -192,16 +245,25 @@ def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Pro
     res = Resource(path=path.name, basepath=str(path.parent),
                    schema=Schema.from_descriptor(schema), format="csv", encoding="utf-8")
     report = res.validate(limit_errors=1000)
+    fields = {f["name"]: f for f in schema["fields"]}
+    key = schema.get("primaryKey", [])
+    key = [key] if isinstance(key, str) else list(key)
     out = []
-    for etype, row, field, note in report.flatten(["type", "rowNumber", "fieldName", "note"]):
-        out.append(Problem(label, _RULES.get(etype, etype), note or etype, row=row, column=field))
+    for etype, row, name, note, cell, cells in report.flatten(
+            ["type", "rowNumber", "fieldName", "note", "cell", "cells"]):
+        if etype == "primary-key":
+            header = [f["name"] for f in schema["fields"]]
+            cells = [cells[header.index(k)] for k in key] if cells else None
+        message = _describe(etype, cell, fields.get(name), note, cells, key)
+        out.append(Problem(label, _RULES.get(etype, etype), message, row=row, column=name))
     return out
 
 
 def _source_problems(path: Path, label: str, schema: dict[str, Any],
                      known: set[str]) -> list[Problem]:
-    return [Problem(label, "source-id", f"source id {sid!r} is not in {SOURCES}", row=row,
-                    column=col)
+    return [Problem(label, "source-id", f"{sid!r} is not a source id listed in {SOURCES} "
+                    "(expected an id of its source_id column; add the source there first)",
+                    row=row, column=col)
             for row, col, sid in _citations(path, schema) if sid not in known]
 
 

@@ -29,7 +29,8 @@ class Problem:
             where += f", row {self.row}"
         if self.column is not None:
             where += f", column '{self.column}'"
-        return f"{where}: [{self.rule}] {self.message}"
+        # The rule stays on the object for code; a reader gets the words.
+        return f"{where}: {self.message}"
 
 
 class DataValidationError(CaseStudyError, ValueError):

@@ -37,11 +37,13 @@ from scipy import stats
 from statsmodels.stats.diagnostic import acorr_breusch_godfrey, acorr_ljungbox
 from statsmodels.tsa.stattools import acf, pacf
 
+from casestudy._display import summary_html, summary_text
 from casestudy._frames import check_columns
 from casestudy.errors import CaseStudyError
 
 Family = Literal["gaussian", "poisson", "quasipoisson", "negbin"]
 FAMILIES: tuple[str, ...] = get_args(Family)
+SlopeOrigin = Literal["first_post", "last_pre"]
 
 
 # --------------------------------------------------------------------------- time axis
@@ -122,7 +124,7 @@ class _Design:
 
 def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset: str | None,
             seasonality: int, period: float, slope_change: bool, transition: int,
-            what: str) -> _Design:
+            what: str, slope_origin: SlopeOrigin = "first_post") -> _Design:
     check_columns(data, [y, time, offset or None], what=what)
     frame = data.reset_index(drop=True)
     t = _time_steps(frame[time], what, time)
@@ -135,6 +137,9 @@ def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset:
                              f"holds {frame[y].iloc[i]!r}; expected a number")
     if transition < 0:
         raise CaseStudyError(f"{what}: transition must be ≥ 0 periods, got {transition!r}")
+    if slope_origin not in ("first_post", "last_pre"):
+        raise CaseStudyError(f"{what}: slope_origin must be 'first_post' or 'last_pre', "
+                             f"got {slope_origin!r}")
     X = pd.DataFrame({"const": 1.0, "trend": t.astype(float)})
     labels, spans = [], []
     if isinstance(intervention, str) and intervention in frame.columns:
@@ -171,7 +176,7 @@ def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset:
         step = (t >= t[start]).astype(float)
         X[f"level{suffix}"] = step
         if slope_change:
-            X[f"slope{suffix}"] = step * (t - t[start])
+            X[f"slope{suffix}"] = step * (t - t[start] + (slope_origin == "last_pre"))
     fourier = []
     for k in range(1, seasonality + 1):
         X[f"sin{k}"] = np.sin(2 * np.pi * k * t / period)
@@ -181,17 +186,18 @@ def _design(data: pd.DataFrame, y: str, *, time: str, intervention: Any, offset:
 
 
 def _fit(design: _Design, y: str, *, family: str, offset: str | None, hac_lags: int | None,
-         what: str, cluster: np.ndarray | None = None) -> Any:
+         what: str, use_t: bool | None = None) -> Any:
     if family not in FAMILIES:
         raise CaseStudyError(f"{what}: family must be one of {', '.join(FAMILIES)}, "
                              f"got {family!r}")
     endog = pd.to_numeric(design.frame[y]).to_numpy(dtype=float)
     exog = design.X.loc[design.keep]
-    cov: dict[str, Any] = {}
+    # R's lm()/coeftest() report t for least squares (with or without Newey-West errors);
+    # glm() and glm.nb() report Wald z for Poisson and negative binomial. statsmodels
+    # switches OLS to z once a robust covariance is asked for, so say it explicitly.
+    cov: dict[str, Any] = {"use_t": family == "gaussian" if use_t is None else bool(use_t)}
     if hac_lags is not None:
-        cov = {"cov_type": "HAC", "cov_kwds": {"maxlags": int(hac_lags)}}
-    elif cluster is not None:
-        cov = {"cov_type": "cluster", "cov_kwds": {"groups": cluster[design.keep]}}
+        cov |= {"cov_type": "HAC", "cov_kwds": {"maxlags": int(hac_lags)}}
     off = None
     if family != "gaussian" and (endog < 0).any():
         i = int(np.flatnonzero(endog < 0)[0])
@@ -240,10 +246,33 @@ def _effects_table(model: Any, names: list[tuple[str, str, str]], *, log_link: b
     return pd.DataFrame(rows)
 
 
-def _crit(model: Any, alpha: float) -> float:
-    # OLS reports t statistics; GLM and count models Wald z statistics.
+def _errors_text(model: Any) -> str:
+    kind = getattr(model, "cov_type", "nonrobust")
+    if kind == "HAC":
+        return f"Newey–West (HAC), {model.cov_kwds['maxlags']} lag(s)"
+    if kind == "cluster":
+        return f"clustered by unit ({_clusters(model)} clusters)"
+    return "model-based"
+
+
+def _clusters(model: Any) -> int:
+    return int(getattr(model, "n_groups", None) or len(np.unique(model.cov_kwds["groups"])))
+
+
+def _inference_text(model: Any, alpha: float) -> str:
+    level = f"{100 * (1 - alpha):g}% intervals"
     if getattr(model, "use_t", False):
-        return float(stats.t.ppf(1 - alpha / 2, model.df_resid))
+        df = getattr(model, "df_resid_inference", None) or model.df_resid
+        return f"t with {df:g} df, {level}"
+    return f"normal (z), {level}"
+
+
+def _crit(model: Any, alpha: float) -> float:
+    # The same reference distribution as the model's own p-values: t with the inference
+    # degrees of freedom (G - 1 for clustered errors) when ``use_t``, else the normal.
+    if getattr(model, "use_t", False):
+        df = getattr(model, "df_resid_inference", None) or model.df_resid
+        return float(stats.t.ppf(1 - alpha / 2, df))
     return float(stats.norm.ppf(1 - alpha / 2))
 
 
@@ -269,6 +298,31 @@ class ITSResult:
 
     def table(self) -> pd.DataFrame:
         return self.effects.copy()
+
+    def _facts(self) -> list[tuple[str, str]]:
+        controlled = self.design.series is not None
+        periods = int(self.design.keep[self._rows()].sum())
+        return [("design", "controlled ITS (treated vs control series)" if controlled
+                 else "single-series ITS"),
+                ("outcome", self.y), ("family", self.family),
+                ("offset", f"log({self.offset})" if self.offset else "none"),
+                ("interventions", ", ".join(self.design.labels)),
+                ("periods in the fit", str(periods)),
+                ("seasonality", f"{len(self.design.fourier) // 2} Fourier pair(s)"
+                 if self.design.fourier else "none"),
+                ("standard errors", _errors_text(self.model)),
+                ("inference", _inference_text(self.model, self.alpha))]
+
+    def _display_table(self) -> pd.DataFrame:
+        return self.effects.drop(columns="term")
+
+    def __repr__(self) -> str:
+        return summary_text("Interrupted time series: effects", self._facts(),
+                            self._display_table())
+
+    def _repr_html_(self) -> str:
+        return summary_html("Interrupted time series: effects", self._facts(),
+                            self._display_table())
 
     def _predict(self, X: pd.DataFrame) -> pd.DataFrame:
         kwargs: dict[str, Any] = {}
@@ -427,7 +481,8 @@ def _effect_names(labels: Sequence[str], slope_change: bool, *, prefix: str,
 def its(data: pd.DataFrame, y: str, *, time: str, intervention: Any,
         offset: str | None = None, family: Family = "gaussian", seasonality: int = 0,
         period: float = 12, slope_change: bool = True, hac_lags: int | None = None,
-        transition: int = 0, alpha: float = 0.05) -> ITSResult:
+        transition: int = 0, alpha: float = 0.05, use_t: bool | None = None,
+        slope_origin: SlopeOrigin = "first_post") -> ITSResult:
     """Segmented regression for an interrupted time series (Bernal et al. 2017).
 
     ``intervention``: the first time at which it is in effect, a list of such times (several
@@ -438,14 +493,28 @@ def its(data: pd.DataFrame, y: str, *, time: str, intervention: Any,
     Pearson χ²/df as scale) or ``negbin`` (negative binomial, dispersion estimated).
     ``hac_lags``: Newey–West standard errors with that many lags.
 
+    Inference: ``use_t=None`` follows R. The Gaussian family reports t intervals and
+    p-values with the residual degrees of freedom, with or without HAC errors (as
+    ``lmtest::coeftest(fit, vcov = NeweyWest(fit))``; statsmodels alone would switch to z
+    under HAC); the count families report Wald z (as ``glm``/``MASS::glm.nb``).
+    ``use_t=True`` or ``False`` forces t or z.
+
+    Parameterisation: the slope-change term counts time from 0 at the first period of the
+    effect (``slope_origin="first_post"``), so the level change is the jump measured at
+    that period. Bernal et al. (2017, their model with a change in slope) count from the
+    last pre-intervention period, ``I(time - 36):smokban``, so their level change is the
+    jump one period earlier (0.8765 rather than 0.8778 on their Sicily data);
+    ``slope_origin="last_pre"`` reproduces that. The slope change itself is the same.
+
     Rows must be equally spaced in time (monthly for dates), increasing, with no duplicate
     or missing period.
     """
     what = "its"
     design = _design(data, y, time=time, intervention=intervention, offset=offset,
                      seasonality=seasonality, period=period, slope_change=slope_change,
-                     transition=transition, what=what)
-    model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what)
+                     transition=transition, slope_origin=slope_origin, what=what)
+    model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what,
+                 use_t=use_t)
     names = _effect_names(design.labels, slope_change, prefix="", trend="trend")
     effects = _effects_table(model, names, log_link=family != "gaussian", alpha=alpha)
     return ITSResult(effects, model, y, time, family, offset, design, alpha)
@@ -457,7 +526,8 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
                    intervention: Any, offset: str | None = None,
                    family: Family = "gaussian", seasonality: int = 0, period: float = 12,
                    slope_change: bool = True, hac_lags: int | None = None,
-                   transition: int = 0, alpha: float = 0.05) -> ITSResult:
+                   transition: int = 0, alpha: float = 0.05, use_t: bool | None = None,
+                   slope_origin: SlopeOrigin = "first_post") -> ITSResult:
     """ITS with a control series: the effects are the treated series' level and slope
     changes over and above the control's (Bernal et al. 2018, *J Clin Epidemiol*, on
     controls in ITS).
@@ -465,7 +535,8 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
     ``data`` is long: both series stacked, ``group`` naming the series and ``treated`` the
     value of ``group`` that received the intervention. The model is the ITS design for both
     series plus its interaction with a treated indicator; the reported effects are the
-    interaction terms (``treated × level`` etc.).
+    interaction terms (``treated × level`` etc.). ``use_t`` and ``slope_origin`` as in
+    :func:`its`.
 
     >>> import numpy as np, pandas as pd
     >>> t = np.arange(36); m = pd.date_range("2018-01-01", periods=36, freq="MS")
@@ -487,7 +558,8 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
         part = data[data[group] == g].sort_values(time, kind="mergesort")
         d = _design(part, y, time=time, intervention=intervention, offset=offset,
                     seasonality=seasonality, period=period, slope_change=slope_change,
-                    transition=transition, what=f"{what} ({group}={g!r})")
+                    transition=transition, slope_origin=slope_origin,
+                    what=f"{what} ({group}={g!r})")
         is_t = float(g == treated)
         X = d.X.copy()
         for c in [c for c in d.X.columns if c not in d.fourier]:
@@ -503,7 +575,8 @@ def controlled_its(data: pd.DataFrame, y: str, *, time: str, group: str, treated
                                  for g, (d, _) in zip(series, designs, strict=True)])
     d0 = designs[series.index(treated)][0]
     design = _Design(full, X, d0.labels, d0.transition, d0.fourier, keep, is_treated)
-    model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what)
+    model = _fit(design, y, family=family, offset=offset, hac_lags=hac_lags, what=what,
+                 use_t=use_t)
     names = _effect_names(design.labels, slope_change, prefix="treated_",
                           trend="trend difference")
     effects = _effects_table(model, names, log_link=family != "gaussian", alpha=alpha)
@@ -523,9 +596,24 @@ class DiDResult:
     time: str = ""
     treated: str = ""
     unit: str = ""
+    alpha: float = 0.05
 
     def table(self) -> pd.DataFrame:
         return self.effects.copy()
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return [("outcome", self.y), ("fixed effects", f"{self.unit} and {self.time}"),
+                ("observations", str(int(self.model.nobs))),
+                ("standard errors", _errors_text(self.model)),
+                ("inference", _inference_text(self.model, self.alpha))]
+
+    def __repr__(self) -> str:
+        return summary_text("Difference-in-differences (two-way fixed effects)",
+                            self._facts(), self.effects.drop(columns="term"))
+
+    def _repr_html_(self) -> str:
+        return summary_html("Difference-in-differences (two-way fixed effects)",
+                            self._facts(), self.effects.drop(columns="term"))
 
     def plot(self, ax: Axes | None = None, *, title: str | None = None) -> Axes:
         """Mean outcome over time in units ever treated against units never treated."""
@@ -545,9 +633,18 @@ class DiDResult:
 
 
 def did(data: pd.DataFrame, y: str, *, unit: str, time: str, treated: str,
-        alpha: float = 0.05) -> DiDResult:
+        alpha: float = 0.05, use_t: bool = True) -> DiDResult:
     """Difference-in-differences with unit and time fixed effects (two-way FE), OLS with
     standard errors clustered by unit.
+
+    Inference follows Stata and fixest: intervals and p-values from t with G − 1 degrees
+    of freedom (G clusters), the convention applied researchers expect when clusters are
+    few. ``use_t=False`` gives statsmodels' default for clustered covariances, the normal
+    (z). The standard error carries Stata's small-sample factor
+    G/(G − 1) · (N − 1)/(N − K), with K counting the unit and time dummies as
+    ``regress … i.unit i.time, vce(cluster unit)`` does; fixest's default
+    (``ssc(fixef.K = "nested")``) leaves out the unit effects nested in the clusters, so its
+    standard error is slightly smaller.
 
     ``treated`` names a 0/1 column that is 1 where the unit is under the intervention in
     that period. With staggered adoption and effects that vary over time, the two-way FE
@@ -587,9 +684,9 @@ def did(data: pd.DataFrame, y: str, *, unit: str, time: str, treated: str,
     X.insert(0, "const", 1.0)
     groups = pd.factorize(frame[unit])[0]
     model = sm.OLS(outcome.to_numpy(dtype=float), X).fit(
-        cov_type="cluster", cov_kwds={"groups": groups})
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=use_t)
     effects = _effects_table(model, [("treated", "treatment effect", treated)],
                              log_link=False, alpha=alpha)
     return DiDResult(effects, model, frame.assign(**{y: outcome, treated: d}), y, time,
-                     treated, unit)
+                     treated, unit, alpha)
 

@@ -44,6 +44,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
+from casestudy._display import summary_html, summary_text
 from casestudy._frames import check_columns
 from casestudy.errors import CaseStudyError
 
@@ -286,6 +287,25 @@ class SPCResult:
             })
         return pd.DataFrame(rows)
 
+    def _facts(self) -> list[tuple[str, str]]:
+        facets = self.points["facet"].nunique()
+        return [("chart", self.chart), ("value", self.value),
+                ("improvement", self.improvement), ("series", str(facets)),
+                ("points", str(len(self.points)))]
+
+    def _display_table(self) -> pd.DataFrame:
+        cols = ["facet", "n", "latest_index", "latest_value", "mean", "lpl", "upl",
+                "special_cause_points", "variation_text", "assurance_text"]
+        return self.summary()[cols]
+
+    def __repr__(self) -> str:
+        return summary_text(f"SPC {self.chart} chart: summary", self._facts(),
+                            self._display_table())
+
+    def _repr_html_(self) -> str:
+        return summary_html(f"SPC {self.chart} chart: summary", self._facts(),
+                            self._display_table())
+
     def plot(self, ax: Axes | None = None, *, title: str | None = None,
              ncols: int = 4, sharey: bool = False) -> Axes | Figure:
         """The chart in the house style; small multiples (a Figure) when there are facets.
@@ -514,6 +534,16 @@ class RunChartResult:
 
     def summary(self) -> pd.DataFrame:
         return self.runs.copy()
+
+    def _facts(self) -> list[tuple[str, str]]:
+        return [("value", self.value), ("points", str(len(self.points))),
+                ("rules", "Anhøj: longest run and number of crossings")]
+
+    def __repr__(self) -> str:
+        return summary_text("Run chart: summary", self._facts(), self.runs)
+
+    def _repr_html_(self) -> str:
+        return summary_html("Run chart: summary", self._facts(), self.runs)
 
     def plot(self, ax: Axes | None = None, *, title: str | None = None) -> Axes:
         from casestudy.plots import new_axes

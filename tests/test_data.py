@@ -91,7 +91,8 @@ def test_unknown_case_code(raw):
     rewrite(raw, "facts.csv", FACTS.replace("NL,2020", "UK,2020"))
     problems = data.validate(raw)
     assert [(p.row, p.column, p.rule) for p in problems] == [(2, "case", "constraint")]
-    assert "enum" in problems[0].message
+    assert str(problems[0]) == ("data/raw/facts.csv, row 2, column 'case': 'UK' is not a case "
+                                "code (expected one of NL, IT, SCO, ENG)")
 
 
 def test_duplicate_primary_key(raw):
@@ -126,11 +127,38 @@ def test_unlisted_file_and_missing_file(raw):
     assert sorted(r[3] for r in rules(raw)) == ["missing-file", "unlisted"]
 
 
-def test_problem_text_names_file_row_column_and_rule(raw):
+def test_problem_text_names_file_row_column_and_the_value_found(raw):
     rewrite(raw, "facts.csv", FACTS.replace("ENG,2021,2", "ENG,2021,two"))
     with pytest.raises(DataValidationError) as err:
         data.load("facts", raw)
-    assert str(err.value).startswith("data/raw/facts.csv, row 3, column 'value': [type]")
+    assert str(err.value) == "data/raw/facts.csv, row 3, column 'value': 'two' is not a number"
+    assert err.value.problems[0].rule == "type"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("NL,2020", "NL,20x0", "row 2, column 'year': '20x0' is not a whole number"),
+    ("NL,2020,1.5,A1", "NL,2020,1.5,", "row 2, column 'source_id': the cell is empty; a value "
+     "is required"),
+    ("ENG,2021,2,A1;B2", "ENG,2021,2,A1;Q7", "row 3, column 'source_id': 'Q7' is not a source "
+     "id listed in sources.csv"),
+])
+def test_every_rule_says_what_was_found_and_expected(raw, old, new, expected):
+    rewrite(raw, "facts.csv", FACTS.replace(old, new))
+    assert expected in "\n".join(str(p) for p in data.validate(raw))
+
+
+def test_duplicate_key_names_the_key_values_and_the_first_row(raw):
+    rewrite(raw, "facts.csv", FACTS + "NL,2020,9,A1\n")
+    [problem] = data.validate(raw)
+    assert "(case='NL', year='2020')" in problem.message
+    assert "row 2" in problem.message
+
+
+def test_missing_column_says_what_the_header_has(raw):
+    rewrite(raw, "facts.csv", "case,year,source_id\nNL,2020,A1\n")
+    [problem] = data.validate(raw)
+    assert problem.message == ("expected column 'value' is missing (the header has case, "
+                               "year, source_id)")
 
 
 def test_cli_validate_exit_codes(raw, capsys):

@@ -47,7 +47,7 @@ def test_crisp_and_multi_value_cuts():
 
 
 def test_missing_values_raise():
-    with pytest.raises(DataValidationError, match="missing"):
+    with pytest.raises(DataValidationError, match="case 1: got nan, expected a raw value"):
         calibrate(pd.Series([1.0, np.nan, 3.0], name="GDP"), thresholds=(1, 2, 3))
 
 

@@ -148,9 +148,12 @@ def check_unique(frame: pd.DataFrame, key: Sequence[str], *, file: str) -> None:
     dup = frame.duplicated(list(key), keep=False)
     if dup.any():
         rows = [int(i) + 2 for i in frame.index[dup][:20]]
+        first = frame.loc[frame.index[dup][0], list(key)]
+        shown = ", ".join(f"{k}={v!r}" for k, v in first.items())
         raise DataValidationError(Problem(
             file, "duplicate-key",
-            f"rows {', '.join(map(str, rows))} repeat the key ({', '.join(key)})"))
+            f"rows {', '.join(map(str, rows))} repeat the key ({', '.join(key)}), first "
+            f"({shown}); expected one row per key"))
 
 
 def check_codes(frame: pd.DataFrame, column: str, known: Sequence[str], *, file: str) -> None:

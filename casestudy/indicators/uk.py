@@ -233,9 +233,10 @@ def read_nhse_ae_icb(path: str | Path) -> pd.DataFrame:
     att, over = values["total_attendances"], values["attendances_over_4hours"]
     if (over > att).any() or (att <= 0).any():
         i = frame.index[(over > att) | (att <= 0)][0]
-        raise DataValidationError(Problem(file, "value", "attendances over 4 hours exceed "
-                                          "(or attendances are zero for) the total",
-                                          row=int(i) + 2, column="attendances_over_4hours"))
+        raise DataValidationError(Problem(
+            file, "value", f"{over[i]:g} attendances over 4 hours of {att[i]:g} in all; "
+            "expected a positive total at least as large", row=int(i) + 2,
+            column="attendances_over_4hours"))
     parts.append(pd.DataFrame({"geography": frame["geography"], "case": "ENG",
                                "period": period, "indicator": "ae_within_4_hours_pct",
                                "value": 100 * (1 - over / att),
