@@ -876,12 +876,12 @@ class _ProjectReader:
         else:
             for coding in kids(src, "Coding"):
                 self._add(coding, None, "source", where, why="media")
+            for sel in kids(src, sel_tag):
+                self._media_selection(sel, kind, where)
             part = kid(src, part_tag) if part_tag else None
             if part is not None:
                 text = self._text(part)
                 self._text_selections(part, text, f"{kind}-text", where)
-            for sel in kids(src, sel_tag):
-                self._media_selection(sel, kind, where)
             for transcript in kids(src, "Transcript"):
                 self._transcript(transcript, where)
         self.src_rows.append({**where, "kind": kind, "path": path_attr,
