@@ -18,6 +18,7 @@ XML declaration the bytes contradict, and the wrong reader for the file.
 
 from __future__ import annotations
 
+import html
 import random
 import warnings
 import zipfile
@@ -28,7 +29,6 @@ import pytest
 
 from casestudy.errors import DataValidationError
 from casestudy.qual import QdaImportWarning, read_qdc, read_qdpx
-from casestudy.qual.refi import _CodeUnits
 
 NS = "urn:QDA-XML:project:1.0"
 
@@ -244,6 +244,8 @@ def test_nvivo_utf16_offsets_with_emoji_read_right(tmp_path):
 
 
 def test_code_unit_index_agrees_with_counting_every_character():
+    from casestudy.qual.refi import _CodeUnits
+
     def naive(text: str, pos: int) -> int:
         units = 0
         for i, ch in enumerate(text):
@@ -473,5 +475,4 @@ def test_project_repr_and_html_count_parts_deterministically_and_escape(tmp_path
 
 
 def html_escaped(text: str) -> str:
-    import html
     return html.escape(text)

@@ -69,7 +69,6 @@ QdaProject 'casestudy project' (origin 'casestudy', offsets codepoint)
 
 from __future__ import annotations
 
-import bisect
 import html
 import io
 import re
@@ -82,6 +81,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 from xml.sax.saxutils import escape, quoteattr
 
+import numpy as np
 import pandas as pd
 
 from casestudy import data
@@ -129,7 +129,6 @@ _ATTRIBUTE_SET = re.compile(r"^\s*([^:]+?)\s*:\s*(.+?)\s*$")
 #: Selection names that give a place, not the quoted text (qc's ``line:6``).
 _POSITION_NAME = re.compile(r"^\s*(?:lines?|para(?:graph)?s?|pages?|pos(?:ition)?|p)\s*"
                             r"[:.#]?\s*\d+(?:\s*[-–]\s*\d+)?\s*$", re.IGNORECASE)
-_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _CASE_NAME = "\x00refi-case"
 _NS_DEMO = uuid.UUID("6f1c2a52-3d4e-5b6a-8c7d-9e0f1a2b3c4d")
 
@@ -492,8 +491,8 @@ def _decode_text(raw: bytes, label: str) -> str:
 
 class _CodeUnits:
     """Where each UTF-16 code unit of one text falls in its code points, built once per
-    text (one pass in C over the text), so that converting a position costs O(log k)
-    for k characters outside the Basic Multilingual Plane.
+    text (one vectorised pass over its UTF-32 code points), so that converting a
+    position costs O(log k) for k characters outside the Basic Multilingual Plane.
 
     >>> units = _CodeUnits("a😀b")
     >>> units.n_units, [units.to_codepoint(u) for u in range(5)]
@@ -502,14 +501,17 @@ class _CodeUnits:
 
     def __init__(self, text: str):
         self.n_chars = len(text)
+        points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+        astral = np.flatnonzero(points > 0xFFFF)
         # The k-th astral character starts at code unit (its code point index + k).
-        self._astral_units = [m.start() + k for k, m in enumerate(_ASTRAL.finditer(text))]
-        self.n_units = self.n_chars + len(self._astral_units)
+        self._astral_units = astral + np.arange(len(astral))
+        self.n_units = self.n_chars + len(astral)
 
     def to_codepoint(self, pos: int) -> int:
         """Code-point index of code unit ``pos``: the first character that starts at or
         after it (a position inside a surrogate pair moves past the pair)."""
-        before = bisect.bisect_right(self._astral_units, pos - 2)  # pairs ending by pos
+        # astral characters whose pair ends at or before pos
+        before = int(np.searchsorted(self._astral_units, pos - 2, side="right"))
         return max(0, min(pos - before, self.n_chars))
 
 
