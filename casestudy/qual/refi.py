@@ -817,6 +817,8 @@ class _ProjectReader:
         self.var_rows += set_vars
         codings = pd.DataFrame([{k: v for k, v in r.items() if k != "_why"}
                                 for r in self.rows], columns=CODING_COLUMNS)
+        for col in ("code", "text"):  # absent is NaN, as pandas users test for it
+            codings[col] = codings[col].astype(object).where(codings[col].notna(), np.nan)
         return QdaProject(
             name=root.get("name") or Path(self.arc.label).stem,
             origin=root.get("origin") or "", offset_unit=self.unit, codes=self.codes,
