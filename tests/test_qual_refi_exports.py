@@ -426,6 +426,10 @@ def test_declared_utf8_with_latin1_bytes_is_refused_with_the_byte(tmp_path):
                        r"'utf-8' but byte 0xe9 at offset \d+ is not UTF-8 \(around .*fog"
                        r"ékonys.* read as Windows-1252\)"):
         read_qdpx(build(tmp_path / "bad.qdpx", _encoded("utf-8", "iso-8859-1")))
+    undeclared = _encoded("utf-8", "iso-8859-1").split(b"?>", 1)[1]
+    with pytest.raises(DataValidationError, match=r"has no encoding declaration, so it is "
+                       r"UTF-8 but byte 0xe9"):
+        read_qdpx(build(tmp_path / "bad2.qdpx", undeclared))
 
 
 # --------------------------------------------------------------------------- the wrong reader

@@ -23,7 +23,6 @@ from casestudy.errors import DataValidationError, Problem
 _DECLARATION = re.compile(rb"^(?:\xef\xbb\xbf)?\s*<\?xml\b[^>]*?\bencoding\s*=\s*"
                           rb"([\"'])([A-Za-z0-9._:-]+)\1")
 _FIRST_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?([A-Za-z_][\w.-]*)[\s/>]")
-_UNICODE = ("utf-8", "utf-16", "utf-32")
 
 
 def local(tag: Any) -> str:
@@ -64,7 +63,9 @@ def parse_xml(raw: bytes, label: str, warn: Callable[[str], None] | None = None)
     >>> said[0][:67]
     "f.qdc: the XML declaration says encoding 'ISO-8859-1' but the bytes"
     """
-    raw = _fix_encoding(raw, label, warn)
+    decl, canonical = _declared(raw)
+    if canonical not in ("utf-8", "utf-16", "utf-32", None):
+        raw = _utf8_declared_otherwise(raw, decl, label, warn)
     try:
         return SafeET.fromstring(raw)
     except DefusedXmlException as exc:
@@ -73,50 +74,66 @@ def parse_xml(raw: bytes, label: str, warn: Callable[[str], None] | None = None)
             "(entity declarations and external references are not allowed in imported "
             "files)"))) from None
     except ParseError as exc:
+        if canonical == "utf-8":
+            _refuse_if_not_utf8(raw, decl, label)
         line = getattr(exc, "position", (None, None))[0]
         raise DataValidationError(Problem(label, "malformed-xml", f"not well-formed XML: "
                                           f"{exc}", row=line)) from None
 
 
-def _fix_encoding(raw: bytes, label: str, warn: Callable[[str], None] | None) -> bytes:
+def _declared(raw: bytes) -> tuple[re.Match[bytes] | None, str | None]:
+    """The XML declaration's encoding and its codec name (``utf-8`` when none is
+    declared, as XML says; ``utf-16`` for UTF-16 bytes; None for an unknown name, which
+    expat reports itself)."""
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")) or raw[:4] in (b"<\x00?\x00", b"\x00<\x00?"):
-        return raw  # UTF-16: expat decodes it from the BOM or the byte pattern
+        return None, "utf-16"
     decl = _DECLARATION.match(raw)
-    declared = decl.group(2).decode("ascii") if decl else None
+    if decl is None:
+        return None, "utf-8"
     try:
-        canonical = codecs.lookup(declared).name if declared else "utf-8"
+        name = codecs.lookup(decl.group(2).decode("ascii")).name
     except LookupError:
-        return raw  # expat names the unknown encoding itself
+        return decl, None
+    return decl, next((u for u in ("utf-8", "utf-16", "utf-32") if name.startswith(u)), name)
+
+
+def _refuse_if_not_utf8(raw: bytes, decl: re.Match[bytes] | None, label: str) -> None:
+    """Explain a parse failure that comes from bytes that are not UTF-8."""
     body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
-    if canonical.startswith(_UNICODE[1:]):
-        return raw
     try:
         body.decode("utf-8")
-        utf8 = True
-    except UnicodeDecodeError as exc:
-        utf8, bad = False, exc
-    if canonical == "utf-8":
-        if utf8:
-            return raw
+    except UnicodeDecodeError as bad:
         at = bad.start + (len(raw) - len(body))
-        line = raw.count(b"\n", 0, at) + 1
         context = raw[max(0, at - 20): at + 20].decode("cp1252", errors="replace")
-        said = (f"declares encoding {declared!r}" if declared
+        said = (f"declares encoding {decl.group(2).decode('ascii')!r}" if decl
                 else "has no encoding declaration, so it is UTF-8")
         raise DataValidationError(Problem(label, "encoding", (
             f"the XML {said} but byte 0x{raw[at]:02x} at offset {at:,} is not UTF-8 "
             f"(around {context.strip()!r} read as Windows-1252); re-export the file as "
             "UTF-8, or correct its XML declaration to the encoding it was written in"),
-            row=line)) from None
-    multibyte = [m for m in re.finditer(rb"[\xc2-\xf4][\x80-\xbf]+", body)]
-    if not utf8 or not multibyte:
-        return raw  # genuinely in the declared encoding (or plain ASCII either way)
+            row=raw.count(b"\n", 0, at) + 1)) from None
+
+
+def _utf8_declared_otherwise(raw: bytes, decl: re.Match[bytes] | None, label: str,
+                             warn: Callable[[str], None] | None) -> bytes:
+    """Bytes that are UTF-8 (with multibyte characters) under a declaration naming a
+    single-byte encoding, re-declared as UTF-8; other bytes unchanged."""
+    assert decl is not None
+    body = raw[3:] if raw.startswith(b"\xef\xbb\xbf") else raw
+    multibyte = list(re.finditer(rb"[\xc2-\xf4][\x80-\xbf]+", body))
+    if not multibyte:
+        return raw  # plain ASCII reads the same either way
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw  # genuinely in the declared encoding
     first = multibyte[0]
-    offset = first.start() + (len(raw) - len(body))
     if warn is not None:
-        warn(f"{label}: the XML declaration says encoding {declared!r} but the bytes are "
-             f"UTF-8 ({len(multibyte)} multibyte character{'s' if len(multibyte) > 1 else ''}"
-             f", first {first.group().decode('utf-8')!r} at byte {offset:,}); read as UTF-8")
+        warn(f"{label}: the XML declaration says encoding {decl.group(2).decode('ascii')!r} "
+             f"but the bytes are UTF-8 ({len(multibyte)} multibyte "
+             f"character{'s' if len(multibyte) > 1 else ''}, first "
+             f"{first.group().decode('utf-8')!r} at byte "
+             f"{first.start() + len(raw) - len(body):,}); read as UTF-8")
     start, end = decl.span(2)
     return raw[:start] + b"UTF-8" + raw[end:]
 
