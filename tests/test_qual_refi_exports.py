@@ -353,6 +353,16 @@ def test_audio_transcript_selections_take_sync_point_positions(tmp_path):
     assert c[["begin_ms", "end_ms"]].values.tolist() == [[0, 4000], [12000, 15500]]
     assert said == [f"{tmp_path / 'au.qdpx'}:project.qde: audio source 'int.mp3': 1 audio "
                     "selection (1 coding) imported without quotes (audio is not read)"]
+    # a transcript whose text file is missing is named as the reason
+    lost = src.replace(f"<PlainTextContent>{text}</PlainTextContent>", "").replace(
+        f'<Transcript guid="{g(1901)}" name="t">',
+        f'<Transcript guid="{g(1901)}" name="t" plainTextPath="internal://{g(1901)}.txt">')
+    p, said = record(read_qdpx, build(tmp_path / "au2.qdpx", qde.replace(src, lost)))
+    assert p.codings["text"].isna().all() and p.codings["start"].tolist()[1] == a
+    assert said[0].endswith(
+        "audio source 'int.mp3': 1 audio selection (1 coding) and 1 transcript selection "
+        "(1 coding) imported without quotes (audio is not read; its transcript "
+        f"(internal://{g(1901)}.txt) is not in the archive)")
 
 
 # --------------------------------------------------------------------------- deep code trees

@@ -873,10 +873,10 @@ class _ProjectReader:
                                       "type": got[2]})
         where = {"source_guid": sguid, "source": sname}
         first = len(self.rows)
-        text: _Text | None = None
+        texts: list[tuple[str, _Text]] = []  # (what it is, its text) for each text part
         if kind == "text":
-            text = self._text(src)
-            self._text_selections(src, text, "text", where)
+            texts.append((part_noun, self._text(src)))
+            self._text_selections(src, texts[0][1], "text", where)
         else:
             for coding in kids(src, "Coding"):
                 self._add(coding, None, "source", where, why="media")
@@ -884,15 +884,14 @@ class _ProjectReader:
                 self._media_selection(sel, kind, where)
             part = kid(src, part_tag) if part_tag else None
             if part is not None:
-                text = self._text(part)
-                self._text_selections(part, text, f"{kind}-text", where)
+                texts.append((part_noun, self._text(part)))
+                self._text_selections(part, texts[-1][1], f"{kind}-text", where)
             for transcript in kids(src, "Transcript"):
-                self._transcript(transcript, where)
-        self.src_rows.append({**where, "kind": kind, "path": path_attr,
-                              "read": text is not None and text.text is not None,
-                              "n_chars": (len(text.text) if text is not None and text.text
-                                          is not None else pd.NA)})
-        self._report_source(kind, sname, text, part_noun, self.rows[first:])
+                texts.append(("transcript", self._transcript(transcript, where)))
+        read = [t.text for _, t in texts if t.text is not None]
+        self.src_rows.append({**where, "kind": kind, "path": path_attr, "read": bool(read),
+                              "n_chars": len(read[0]) if read else pd.NA})
+        self._report_source(kind, sname, texts, self.rows[first:])
 
     def _text(self, el: Element) -> _Text:
         """The text of a text source (or text part), or why it is absent."""
@@ -982,7 +981,7 @@ class _ProjectReader:
         return spans[used] if e <= limit else None
 
     def _media_selection(self, sel: Element, kind: str, where: dict[str, Any]) -> None:
-        pos: dict[str, Any] = {}
+        pos: dict[str, Any]
         if kind in ("pdf", "picture"):
             pos = {"first_x": _int(sel, "firstX"), "first_y": _int(sel, "firstY"),
                    "second_x": _int(sel, "secondX"), "second_y": _int(sel, "secondY")}
@@ -997,7 +996,7 @@ class _ProjectReader:
                       ("picture-region" if kind == "picture" else kind), where,
                       why="" if quote else "media", text=quote or None, **pos)
 
-    def _transcript(self, el: Element, where: dict[str, Any]) -> None:
+    def _transcript(self, el: Element, where: dict[str, Any]) -> _Text:
         text = self._text(el)
         points = {norm_guid(p.get("guid")): p for p in kids(el, "SyncPoint")}
         for sel in kids(el, "TranscriptSelection"):
@@ -1015,6 +1014,7 @@ class _ProjectReader:
             else:
                 self._add_all(sel, "transcript", where, why="", start=span[0], end=span[1],
                               text=text.text[span[0]:span[1]], **pos)
+        return text
 
     # ---- codings
 
@@ -1039,10 +1039,11 @@ class _ProjectReader:
 
     # ---- what could not be read, counted exactly
 
-    def _report_source(self, kind: str, sname: str, text: _Text | None, part_noun: str,
+    def _report_source(self, kind: str, sname: str, texts: list[tuple[str, _Text]],
                        rows: list[dict[str, Any]]) -> None:
         label = self.label
-        if kind == "text" and text is not None and text.text is None:
+        if kind == "text" and texts[0][1].text is None:
+            text = texts[0][1]
             n = len(rows)
             tail = ("it has no codings" if not n else
                     f"its {_n(n, 'coding')} {'is' if n == 1 else 'are'} imported without "
@@ -1063,8 +1064,8 @@ class _ProjectReader:
             reasons = []
             if any(r["_why"] == "media" for r in quoteless):
                 reasons.append(_MEDIA_REASON[kind])
-            if any(r["_why"] == "no-text" for r in quoteless) and text is not None:
-                reasons.append(f"its {part_noun} {text.why}")
+            if any(r["_why"] == "no-text" for r in quoteless):
+                reasons += [f"its {noun} {t.why}" for noun, t in texts if t.text is None]
             joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 \
                 else parts[0]
             self.log.warn(f"{label}: {_SOURCE_TITLE[kind]} source {sname!r}: {joined} "
