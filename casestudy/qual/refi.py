@@ -1,4 +1,6 @@
-"""REFI-QDA readers (``.qdpx`` projects, ``.qdc`` codebooks) and a small ``.qdpx`` writer.
+"""REFI-QDA readers: ``.qdpx`` projects and ``.qdc`` codebooks. What they return is in
+``casestudy.qual.qdaproject``; the small ``.qdpx`` writer in ``casestudy.qual.refi_write``
+(both re-exported here).
 
 What the format is, as this module relies on it:
 
@@ -69,17 +71,13 @@ QdaProject 'casestudy project' (origin 'casestudy', offsets codepoint)
 
 from __future__ import annotations
 
-import html
-import io
 import re
-import uuid
 import zipfile
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 from xml.etree.ElementTree import Element
-from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
 import pandas as pd
@@ -91,13 +89,23 @@ from casestudy.qual._io import (
     MAX_ENTRY_BYTES,
     MAX_TOTAL_BYTES,
     ImportLog,
-    add_entry,
     check_zip,
-    warn_import,
 )
 from casestudy.qual._qdaxml import grandkids, kid, kids, local, parse_xml, sniff, text_of
-from casestudy.qual.evidence import COLUMNS, THEME_SEP, as_evidence, split_code_path
-from casestudy.qual.spreadsheets import _case_sheet
+from casestudy.qual.evidence import THEME_SEP, split_code_path
+from casestudy.qual.qdaproject import (
+    CODE_COLUMNS,
+    CODING_COLUMNS,
+    INT_COLUMNS,
+    SET_COLUMNS,
+    QdaCodebook,
+    QdaProject,
+)
+from casestudy.qual.qdaproject import plural as _n
+from casestudy.qual.refi_write import write_qdpx
+
+__all__ = ["MAX_CODE_DEPTH", "QdaCodebook", "QdaProject", "norm_guid", "read_qdc",
+           "read_qdpx", "write_qdpx"]
 
 #: Refuse a ``<Code>`` tree nested deeper than this (real codebooks are a few levels
 #: deep; the code paths of a deeper tree grow with the square of its depth).
@@ -129,254 +137,6 @@ _ATTRIBUTE_SET = re.compile(r"^\s*([^:]+?)\s*:\s*(.+?)\s*$")
 #: Selection names that give a place, not the quoted text (qc's ``line:6``).
 _POSITION_NAME = re.compile(r"^\s*(?:lines?|para(?:graph)?s?|pages?|pos(?:ition)?|p)\s*"
                             r"[:.#]?\s*\d+(?:\s*[-–]\s*\d+)?\s*$", re.IGNORECASE)
-_CASE_NAME = "\x00refi-case"
-_NS_DEMO = uuid.UUID("6f1c2a52-3d4e-5b6a-8c7d-9e0f1a2b3c4d")
-
-CODE_COLUMNS = ["code_guid", "name", "code", "parent_guid", "is_codable", "color",
-                "description"]
-SET_COLUMNS = ["set_guid", "set", "member_kind", "member_guid", "member"]
-CODING_COLUMNS = ["coding_guid", "selection_guid", "source_guid", "source", "code_guid",
-                  "code", "selection_kind", "start", "end", "page", "first_x", "first_y",
-                  "second_x", "second_y", "begin_ms", "end_ms", "text", "coder"]
-_INT_COLUMNS = ["start", "end", "page", "first_x", "first_y", "second_x", "second_y",
-                "begin_ms", "end_ms"]
-
-
-def _n(count: int, noun: str) -> str:
-    """``count`` and ``noun``, plural when the count is not one (``1 coding``, ``4 codings``)."""
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
-
-
-# --------------------------------------------------------------------------- result
-
-def _summary_html(title: str, subtitle: str, rows: list[tuple[str, int, str]],
-                  messages: list[str]) -> str:
-    """An escaped, deterministic summary: a heading, a count table, the warnings."""
-    body = "".join(f"<tr><th scope=\"row\">{html.escape(what)}</th>"
-                   f"<td style=\"text-align:right\">{n:,}</td><td>{html.escape(detail)}</td></tr>"
-                   for what, n, detail in rows)
-    out = [f'<div class="cs-qda"><p><strong>{html.escape(title)}</strong> '
-           f"{html.escape(subtitle)}</p>",
-           f"<table><thead><tr><th scope=\"col\">Part</th><th scope=\"col\">Count</th>"
-           f"<th scope=\"col\">Detail</th></tr></thead><tbody>{body}</tbody></table>"]
-    if messages:
-        items = "".join(f"<li>{html.escape(m)}</li>" for m in messages)
-        out.append(f"<details><summary>{_n(len(messages), 'import warning')}</summary>"
-                   f"<ol>{items}</ol></details>")
-    out.append("</div>")
-    return "".join(out)
-
-
-def _summary_text(title: str, rows: list[tuple[str, int, str]]) -> str:
-    width = max(len(str(n)) for _, n, _ in rows)
-    lines = [title] + [f"  {what:<9} {n:>{width}}{f' ({detail})' if detail else ''}"
-                       for what, n, detail in rows]
-    return "\n".join(lines)
-
-
-@dataclass
-class QdaProject:
-    """A REFI-QDA project as tidy tables.
-
-    Attributes:
-        name, origin: the project's ``name`` and ``origin`` attributes.
-        offset_unit: ``"codepoint"`` or ``"utf16"``, as written in the project's text
-            selections (``start``/``end`` in ``codings`` are converted to code points).
-        codes: one row per code: ``code_guid``, ``name``, ``code`` (the path, levels joined
-            by ``/``), ``parent_guid``, ``is_codable``, ``color``, ``description``.
-        sources: one row per source: ``source_guid``, ``source``, ``kind`` (text, pdf,
-            picture, audio, video), ``path``, ``read`` (whether its text, or the text
-            representation of a PDF or picture, was read), ``n_chars``.
-        cases: one row per case membership: ``case_guid``, ``case``, ``source_guid``,
-            ``source`` (a case without sources has one row with those missing).
-        variables: long table of attribute values: ``owner_kind`` (case, source or set),
-            ``owner_guid``, ``owner``, ``variable``, ``value``, ``type``.
-        sets: one row per set member: ``set_guid``, ``set``, ``member_kind`` (code,
-            source, note), ``member_guid``, ``member``; a set without members has one row
-            with the member columns empty.
-        codings: one row per coding, every one in the file: ``coding_guid``,
-            ``selection_guid`` (empty for a coding of a whole source), ``source_guid``,
-            ``source``, ``code_guid``, ``code`` (empty where the codebook lacks the code),
-            ``selection_kind`` (``text``, ``source``, ``pdf-text``, ``pdf-region``,
-            ``picture-text``, ``picture-region``, ``audio``, ``video``, ``transcript``),
-            ``start``, ``end`` (character offsets, end exclusive: code points where the
-            text was read; as written, in ``offset_unit``, where it was not), ``page``,
-            ``first_x``, ``first_y``, ``second_x``, ``second_y`` (PDF and picture regions),
-            ``begin_ms``, ``end_ms`` (audio, video, transcript), ``text`` (the quote sliced
-            from the source; NaN where there is none) and ``coder``.
-        import_warnings: what the import could not read, as warned.
-
-    ``table()`` is the codings table; ``counts()`` the summary shown in JupyterLab.
-    """
-
-    name: str
-    origin: str
-    offset_unit: str
-    codes: pd.DataFrame
-    sources: pd.DataFrame
-    cases: pd.DataFrame
-    variables: pd.DataFrame
-    sets: pd.DataFrame
-    codings: pd.DataFrame
-    import_warnings: list[str] = field(default_factory=list)
-
-    def table(self) -> pd.DataFrame:
-        """The codings, one row per coding (see the class docstring)."""
-        return self.codings
-
-    def counts(self) -> pd.DataFrame:
-        """How much the project holds: columns ``part``, ``count``, ``detail``."""
-        read = int(self.sources["read"].fillna(False).astype(bool).sum())
-        no_quote = int(self.codings["text"].isna().sum())
-        rows = [("sources", len(self.sources), f"{read:,} with text read"),
-                ("codes", len(self.codes), ""),
-                ("codings", len(self.codings), f"{no_quote:,} without quotes"),
-                ("cases", self.cases["case_guid"].nunique(), ""),
-                ("sets", self.sets["set_guid"].nunique(), ""),
-                ("warnings", len(self.import_warnings), "")]
-        return pd.DataFrame(rows, columns=["part", "count", "detail"])
-
-    def _rows(self) -> list[tuple[str, int, str]]:
-        return [(r.part, int(r.count), r.detail) for r in self.counts().itertuples()]
-
-    def __repr__(self) -> str:
-        return _summary_text(f"QdaProject {self.name!r} (origin {self.origin!r}, offsets "
-                             f"{self.offset_unit})", self._rows())
-
-    def _repr_html_(self) -> str:
-        return _summary_html("REFI-QDA project", f"{self.name} (origin {self.origin!r}, "
-                             f"offsets {self.offset_unit})", self._rows(),
-                             self.import_warnings)
-
-    def to_evidence(self, *, case_variable: str = "case", tier_variable: str = "tier",
-                    direction_variable: str | None = None, source_id: str | None = None,
-                    cases: pd.DataFrame | str | Path | None = None) -> pd.DataFrame:
-        """The codings as an evidence table (see ``casestudy.qual.evidence``).
-
-        The study case and tier of each coding come from the variables (of its source,
-        or of a REFI case the source belongs to) named ``case_variable`` and
-        ``tier_variable``; without a case variable, the name of the REFI case the source
-        belongs to is used (a case code or name such as ``SCO`` or ``Scotland``). ``cases``
-        is a case sheet (as ``read_codings`` takes it: a table or file with columns
-        ``document``, the source name, and ``case`` and/or ``tier``) that fills what the
-        project does not give. Direction is never guessed from code names: it comes from
-        ``direction_variable`` when given. ``source_id`` fills the citation column (one
-        id for the whole project).
-
-        Codings without a quote (PDF and picture regions, audio, video, text not in the
-        archive) or without a code name cannot be evidence: they are left out, with one
-        warning counting them. A project where no coding has a case (or a tier) is
-        refused with one error saying how to map them, rather than one per row.
-        """
-        file = f"{self.name} (REFI-QDA)"
-        cod = self.codings
-        usable = cod["text"].notna() & cod["code"].notna()
-        if not usable.all():
-            parts = [f"{_n(int(n), 'coding')} without a {what}" for n, what in
-                     ((cod["text"].isna().sum(), "quote"),
-                      ((cod["text"].notna() & cod["code"].isna()).sum(), "code name")) if n]
-            warn_import(f"{file}: {int((~usable).sum()):,} of {_n(len(cod), 'coding')} left "
-                        f"out of the evidence table: {' and '.join(parts)} (PDF and picture "
-                        "regions, audio, video and sources whose text is not in the archive "
-                        "have no quote)")
-        attrs = self._source_attributes()
-        sheet = (_case_sheet(cases, file).drop_duplicates("document").set_index("document")
-                 if cases is not None else None)
-        rows = []
-        for c in cod[usable].itertuples(index=False):
-            got = attrs.get(c.source_guid, {})
-            row = {"segment_id": c.coding_guid,
-                   "case": got.get(case_variable, got.get(_CASE_NAME, pd.NA)),
-                   "tier": got.get(tier_variable, pd.NA), "document": c.source,
-                   "theme": c.code, "direction": got.get(direction_variable, pd.NA)
-                   if direction_variable else pd.NA, "text": c.text,
-                   "start": c.start, "end": c.end, "coder": c.coder, "source_id": source_id}
-            if sheet is not None and c.source in sheet.index:
-                for col in ("case", "tier"):
-                    if col in sheet.columns and (pd.isna(row[col]) or row[col] == ""):
-                        row[col] = sheet.at[c.source, col]
-            rows.append(row)
-        frame = pd.DataFrame(rows, columns=list(COLUMNS))
-        self._check_mapped(frame, file, case_variable, tier_variable)
-        return as_evidence(frame, file=file)
-
-    def _check_mapped(self, frame: pd.DataFrame, file: str, case_variable: str,
-                      tier_variable: str) -> None:
-        """Refuse, once, a project where no coding has a case (or a tier)."""
-        if frame.empty:
-            return
-        names = sorted(set(self.variables["variable"].dropna()))
-        known = (f"variables with values in the project: {', '.join(map(repr, names))}"
-                 if names else "the project has no variable values")
-        problems = []
-        if frame["case"].replace("", pd.NA).isna().all():
-            how = ("none of its sources belongs to a REFI-QDA case" if
-                   self.cases.dropna(subset=["source_guid"]).empty else
-                   "its REFI-QDA cases hold none of the coded sources")
-            problems.append(Problem(file, "no-cases", (
-                f"the project has no cases for its {_n(len(frame), 'coding')}: {how}, and "
-                f"no source or case has a variable {case_variable!r} ({known}); map them "
-                "with case_variable='<variable holding NL, IT, SCO or ENG>' or with "
-                "cases=<case sheet with columns document, case, tier>"), column="case"))
-        if frame["tier"].replace("", pd.NA).isna().all():
-            problems.append(Problem(file, "no-tiers", (
-                f"no coding has a tier: no source or case has a variable {tier_variable!r} "
-                f"({known}); map them with tier_variable='<variable>' or with "
-                "cases=<case sheet with columns document, case, tier>"), column="tier"))
-        if problems:
-            raise DataValidationError(problems)
-
-    def _source_attributes(self) -> dict[str, dict[str, str]]:
-        """Variable values per source: the source's own, then those of its cases."""
-        out: dict[str, dict[str, str]] = {}
-        var = self.variables
-        case_vals = var[var["owner_kind"] == "case"]
-        for m in self.cases.dropna(subset=["source_guid"]).itertuples(index=False):
-            vals = case_vals[case_vals["owner_guid"] == m.case_guid]
-            got = out.setdefault(m.source_guid, {})
-            got.setdefault(_CASE_NAME, m.case)
-            got.update(zip(vals["variable"], vals["value"], strict=True))
-        own = var[var["owner_kind"].isin(["source", "set"])]
-        for r in own.itertuples(index=False):
-            out.setdefault(r.owner_guid, {})[r.variable] = r.value
-        return out
-
-
-@dataclass
-class QdaCodebook:
-    """A REFI-QDA codebook (``.qdc``): its codes and its sets.
-
-    Attributes:
-        origin: the codebook's ``origin`` attribute.
-        codes: as ``QdaProject.codes``.
-        sets: as ``QdaProject.sets`` (members are codes; an empty set has one row).
-        import_warnings: what the import could not read, as warned.
-
-    ``table()`` is the codes table.
-    """
-
-    origin: str
-    codes: pd.DataFrame
-    sets: pd.DataFrame
-    import_warnings: list[str] = field(default_factory=list)
-
-    def table(self) -> pd.DataFrame:
-        """The codes, one row per code."""
-        return self.codes
-
-    def _rows(self) -> list[tuple[str, int, str]]:
-        codable = int(self.codes["is_codable"].sum())
-        return [("codes", len(self.codes), f"{codable:,} codable"),
-                ("sets", self.sets["set_guid"].nunique(), ""),
-                ("warnings", len(self.import_warnings), "")]
-
-    def __repr__(self) -> str:
-        return _summary_text(f"QdaCodebook (origin {self.origin!r})", self._rows())
-
-    def _repr_html_(self) -> str:
-        return _summary_html("REFI-QDA codebook", f"(origin {self.origin!r})", self._rows(),
-                             self.import_warnings)
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -830,7 +590,7 @@ class _ProjectReader:
                                                            "owner", "variable", "value",
                                                            "type"]),
             sets=pd.DataFrame(set_rows, columns=SET_COLUMNS),
-            codings=codings.astype({c: "Int64" for c in _INT_COLUMNS}),
+            codings=codings.astype({c: "Int64" for c in INT_COLUMNS}),
             import_warnings=self.log.messages)
 
     def _cases(self, source_name: dict[str, str]) -> list[dict[str, Any]]:
@@ -1106,114 +866,3 @@ class _ProjectReader:
                     f"{_n(len(distinct), 'code')} not in the codebook (e.g. {distinct[0]}): "
                     f"{'it is' if n == 1 else 'they are'}")
         self.log.warn(f"{self.label}: {what} imported with their code_guid and no code name")
-
-
-# --------------------------------------------------------------------------- writing
-
-def _guid(*parts: str) -> str:
-    return str(uuid.uuid5(_NS_DEMO, "\x1f".join(parts)))
-
-
-def write_qdpx(path: str | Path, *, sources: pd.DataFrame, codings: pd.DataFrame,
-               cases: pd.DataFrame | None = None, name: str = "casestudy project",
-               origin: str = "casestudy", coder: str = "casestudy") -> Path:
-    """Write a small standard REFI-QDA project: text sources, a code tree, codings, cases.
-
-    Args:
-        sources: columns ``source`` (name) and ``text``.
-        codings: columns ``source``, ``code`` (path, levels joined by ``/``; nested
-            ``Code`` elements are written for each level), ``start``, ``end`` (code points,
-            end exclusive) and optionally ``coder``.
-        cases: optional columns ``case`` and ``source`` (membership), and any further
-            columns written as text variables of the case (e.g. ``tier``).
-
-    Offsets are code points as the standard says, GUIDs are derived from names (so the
-    same input gives the same bytes), texts go to ``sources/<guid>.txt`` referenced as
-    ``internal://<guid>.txt``. The file is written atomically.
-    """
-    for col in ("source", "text"):
-        if col not in sources.columns:
-            raise CaseStudyError(f"write_qdpx: sources needs a '{col}' column")
-    for col in ("source", "code", "start", "end"):
-        if col not in codings.columns:
-            raise CaseStudyError(f"write_qdpx: codings needs a '{col}' column")
-    src_guid = {s: _guid("source", s) for s in sources["source"]}
-    text_of = dict(zip(sources["source"], sources["text"], strict=True))
-    coders = sorted(set(codings["coder"].dropna()) if "coder" in codings else set()) or [coder]
-    user_guid = {u: _guid("user", u) for u in coders}
-    tree: dict[str, dict] = {}
-    for code in sorted(set(codings["code"])):
-        node = tree
-        for part in code.split(THEME_SEP):
-            node = node.setdefault(part, {})
-
-    out = ['<?xml version="1.0" encoding="utf-8"?>',
-           f'<Project xmlns="urn:QDA-XML:project:1.0" name={quoteattr(name)} '
-           f'origin={quoteattr(origin)}>', "  <Users>"]
-    out += [f'    <User guid="{g}" name={quoteattr(u)}/>' for u, g in user_guid.items()]
-    out += ["  </Users>", "  <CodeBook>", "    <Codes>"]
-
-    def emit(node: dict, prefix: list[str], depth: int) -> None:
-        for part, children in node.items():
-            path = [*prefix, part]
-            pad = "  " * depth
-            g = _guid("code", THEME_SEP.join(path))
-            if children:
-                out.append(f'{pad}<Code guid="{g}" name={quoteattr(part)} isCodable="true">')
-                emit(children, path, depth + 1)
-                out.append(f"{pad}</Code>")
-            else:
-                out.append(f'{pad}<Code guid="{g}" name={quoteattr(part)} isCodable="true"/>')
-
-    emit(tree, [], 3)
-    out += ["    </Codes>", "  </CodeBook>"]
-    extra = [c for c in (cases.columns if cases is not None else []) if c not in
-             ("case", "source")]
-    if extra:
-        out.append("  <Variables>")
-        out += [f'    <Variable guid="{_guid("variable", v)}" name={quoteattr(v)} '
-                f'typeOfVariable="Text"/>' for v in extra]
-        out.append("  </Variables>")
-    if cases is not None and len(cases):
-        out.append("  <Cases>")
-        for cname, grp in cases.groupby("case", sort=True):
-            out.append(f'    <Case guid="{_guid("case", str(cname))}" '
-                       f'name={quoteattr(str(cname))}>')
-            for v in extra:
-                val = grp[v].dropna().iloc[0] if grp[v].notna().any() else ""
-                out += [f"      <VariableValue><VariableRef targetGUID="
-                        f'"{_guid("variable", v)}"/><TextValue>{escape(str(val))}'
-                        "</TextValue></VariableValue>"]
-            out += [f'      <SourceRef targetGUID="{src_guid[s]}"/>' for s in grp["source"]]
-            out.append("    </Case>")
-        out.append("  </Cases>")
-    out.append("  <Sources>")
-    for sname in sources["source"]:
-        g = src_guid[sname]
-        out.append(f'    <TextSource guid="{g}" name={quoteattr(str(sname))} '
-                   f'plainTextPath="internal://{g}.txt">')
-        for i, c in enumerate(codings[codings["source"] == sname].itertuples(index=False)):
-            text = text_of[sname]
-            s, e = int(c.start), int(c.end)
-            if not 0 <= s <= e <= len(text):
-                raise CaseStudyError(f"write_qdpx: coding {i} of {sname!r} spans {s}–{e}, "
-                                     f"outside its text of {len(text)} characters")
-            who = getattr(c, "coder", None) or coders[0]
-            sg = _guid("selection", str(sname), str(i), c.code)
-            out += [f'      <PlainTextSelection guid="{sg}" '
-                    f"name={quoteattr(text[s:e][:60])} startPosition=\"{s}\" "
-                    f'endPosition="{e}" creatingUser="{user_guid[who]}">',
-                    f'        <Coding guid="{_guid("coding", sg)}" '
-                    f'creatingUser="{user_guid[who]}">',
-                    f'          <CodeRef targetGUID="{_guid("code", c.code)}"/>',
-                    "        </Coding>", "      </PlainTextSelection>"]
-        out.append("    </TextSource>")
-    out += ["  </Sources>", "</Project>", ""]
-
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        add_entry(zf, "project.qde", "\n".join(out).encode("utf-8"))
-        for sname in sources["source"]:
-            add_entry(zf, f"sources/{src_guid[sname]}.txt",
-                      str(text_of[sname]).encode("utf-8"))
-    return data.atomic_write(path, buf.getvalue())
