@@ -33,7 +33,7 @@ CODING_COLUMNS = ["coding_guid", "selection_guid", "source_guid", "source", "cod
                   "code", "selection_kind", "start", "end", "page", "first_x", "first_y",
                   "second_x", "second_y", "begin_ms", "end_ms", "text", "coder"]
 INT_COLUMNS = ["start", "end", "page", "first_x", "first_y", "second_x", "second_y",
-                "begin_ms", "end_ms"]
+               "begin_ms", "end_ms"]
 #: Key under which a source's REFI case name is kept among its attributes.
 CASE_NAME = "\x00refi-case"
 
