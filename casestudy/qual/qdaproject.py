@@ -168,13 +168,15 @@ class QdaProject:
         cod = self.codings
         usable = cod["text"].notna() & cod["code"].notna()
         if not usable.all():
-            parts = [f"{plural(int(n), 'coding')} without a {what}" for n, what in
-                     ((cod["text"].isna().sum(), "quote"),
-                      ((cod["text"].notna() & cod["code"].isna()).sum(), "code name")) if n]
+            no_quote = int(cod["text"].isna().sum())
+            no_code = int((cod["text"].notna() & cod["code"].isna()).sum())
+            parts = ([f"{plural(no_quote, 'coding')} without a quote (PDF and picture "
+                      "regions, audio, video and sources whose text is not in the archive "
+                      "have none)"] if no_quote else []) + \
+                ([f"{plural(no_code, 'coding')} without a code name (codes missing from the "
+                  "codebook)"] if no_code else [])
             warn_import(f"{file}: {int((~usable).sum()):,} of {plural(len(cod), 'coding')} left "
-                        f"out of the evidence table: {' and '.join(parts)} (PDF and picture "
-                        "regions, audio, video and sources whose text is not in the archive "
-                        "have no quote)")
+                        f"out of the evidence table: {' and '.join(parts)}")
         attrs = self._source_attributes()
         sheet = (_case_sheet(cases, file).drop_duplicates("document").set_index("document")
                  if cases is not None else None)
