@@ -30,6 +30,7 @@ from casestudy.qual.plots import (
     theme_heatmap,
 )
 from casestudy.qual.refi import (
+    QdaCodebook,
     QdaProject,
     norm_guid,
     read_qdc,
@@ -44,6 +45,7 @@ __all__ = [
     "TIERS",
     "Cooccurrence",
     "FrameworkMatrix",
+    "QdaCodebook",
     "QdaImportWarning",
     "QdaProject",
     "as_evidence",
