@@ -180,3 +180,16 @@ def test_funnel_plot_draws_on_a_given_axes_in_the_case_colour():
     assert same.collections[0].get_offsets().tolist() == ax.collections[0].get_offsets(
     ).tolist()
     plt.close("all")
+
+
+def test_case_plots_accept_unit_codes():
+    events = pd.DataFrame({"case": ["SCO", "S37000031", "ENG"], "event": ["a", "b", "c"],
+                           "date": pd.to_datetime(["2014-04-01", "2016-04-01", "2022-07-01"])})
+    fig = plots.timeline(events)
+    assert [ax.get_ylabel() for ax in fig.axes] == ["Scotland", "England", "Western Isles"]
+    grid = plots.trend_grid(SYNTH, hue="geography", status=None, source=None)
+    labels = [t.get_text() for t in grid.axes[0].get_legend().get_texts()]
+    assert labels == ["Clackmannanshire", "Dumfries and Galloway", "East Ayrshire",
+                      "NHS South Yorkshire Integrated Care Board",
+                      "NHS Surrey Heartlands Integrated Care Board"]
+    plt.close("all")
