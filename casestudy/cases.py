@@ -254,17 +254,24 @@ def table() -> pd.DataFrame:
 
 # --------------------------------------------------------------------------- units
 
-def units(case: str | None = None, *, kind: str | None = None) -> pd.DataFrame:
+def units(case: str | None = None, *, kind: str | None = None,
+          latest: bool = False) -> pd.DataFrame:
     """The local units, one row per code (every vintage), optionally of one case or kind.
 
     Columns as in ``units.csv``: ``unit`` (the publisher's code), ``unit_id`` (shared by
     every code of one unit), ``name``, ``kind``, ``case``, ``parent`` (a ``unit_id``),
-    ``start``, ``end``, ``vintages``, ``source_id``.
+    ``start``, ``end``, ``vintages``, ``source_id``. ``latest=True`` keeps one row per
+    unit, its latest code; a unit that has since been abolished (an Italian ASL merged in
+    2016) keeps its row, with the ``end`` or ``vintages`` that say so.
 
-    >>> units("SCO", kind="health_board")["unit_id"].nunique()
-    14
+    >>> len(units("SCO", kind="health_board")), len(units("SCO", kind="health_board",
+    ...                                                    latest=True))
+    (18, 14)
     """
-    frame = _units().table
+    reg = _units()
+    frame = reg.table
+    if latest:
+        frame = frame[frame["unit"].isin(set(reg.current.values()))]
     if case is not None:
         get(case)
         frame = frame[frame["case"] == case]
@@ -303,6 +310,18 @@ def unit_ids(values: Iterable[str]) -> pd.Series:
         raise CaseStudyError(f"{len(unknown)} code(s) are not units in "
                              f"{registry_dir() / UNITS_FILE}: {shown}")
     return series.map(ids)
+
+
+def children(code: str) -> list[str]:
+    """The ``unit_id`` of every unit whose parent is this unit (given by any of its codes),
+    in registry order.
+
+    >>> [label(c) for c in children("S08000019")]
+    ['Clackmannanshire and Stirling', 'Falkirk']
+    """
+    parent = unit(code).unit_id
+    found = {u.unit_id for u in _units().by_code.values() if u.parent == parent}
+    return order(found)
 
 
 def case_of(code: str) -> str:

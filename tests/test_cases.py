@@ -90,3 +90,14 @@ def test_units_filter_by_case_and_kind():
     assert cases.units("NL").empty
     with pytest.raises(CaseStudyError, match="unknown kind of unit 'ward'"):
         cases.units(kind="ward")
+
+
+def test_latest_codes_and_children():
+    latest = cases.units("ENG", kind="icb", latest=True)
+    assert len(latest) == 42
+    assert {"E54000063", "E54000064"} <= set(latest["unit"])
+    assert not {"E54000052", "E54000053"} & set(latest["unit"])
+    assert len(cases.units("SCO", kind="council_area", latest=True)) == 32
+    # Partnerships sharing a board: Greater Glasgow and Clyde has six, by either board code.
+    assert len(cases.children("S08000021")) == len(cases.children("S08000031")) == 6
+    assert cases.children("S37000005") == ["S12000005", "S12000030"]
