@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 
 from casestudy import cases, plots
 from casestudy.errors import CaseStudyError
@@ -193,3 +193,24 @@ def test_case_plots_accept_unit_codes():
                       "NHS South Yorkshire Integrated Care Board",
                       "NHS Surrey Heartlands Integrated Care Board"]
     plt.close("all")
+
+
+def test_overdispersion_by_hand_and_widened_limits():
+    # Five units of 400 at target 0.5 (se 0.025): z = -4, -2, 0, 2, 4. Percentiles (R type 7)
+    # of z: 10th = -3.2, 90th = 3.2; winsorised z² = 10.24, 4, 0, 4, 10.24: phi = 5.696.
+    df = pd.DataFrame({"geography": list("ABCDE"), "case": "ENG",
+                       "num": [160, 180, 200, 220, 240], "den": 400})
+    assert u.overdispersion(df["num"] / df["den"], df["den"], 0.5) == pytest.approx(5.696)
+    plain = u.funnel(df, numerator="num", denominator="den")
+    assert plain.phi == pytest.approx(5.696) and not plain.adjusted
+    assert plain.phi_p == pytest.approx(chi2.sf(5 * 5.696, 5))
+    assert plain.table()["z"].tolist() == pytest.approx([-4, -2, 0, 2, 4])
+    wide = u.funnel(df, numerator="num", denominator="den", overdispersion_adjust=True)
+    half = 100 * Z998 * math.sqrt(5.696 * 0.25 / 400)
+    assert wide.table()["upper_99.8"].iloc[0] == pytest.approx(50 + half)
+    # se widened to 0.025 × √5.696 = 0.0597: even z = ±4 lies within the 95% limits.
+    assert set(wide.table()["flag"]) == {"within 95%"}
+    assert "widened by phi=5.7" in repr(wide)
+    with pytest.raises(CaseStudyError, match="normal approximation"):
+        u.funnel(df, numerator="num", denominator="den", method="exact",
+                 overdispersion_adjust=True)

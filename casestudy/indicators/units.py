@@ -262,7 +262,7 @@ def _exact(dist: stats.rv_discrete, n: np.ndarray, q: float) -> np.ndarray:
 
 def funnel_limits(denominator: float | np.ndarray | pd.Series, target: float, *,
                   statistic: str = "proportion", method: str | None = None,
-                  levels: tuple[float, ...] = LEVELS) -> pd.DataFrame:
+                  levels: tuple[float, ...] = LEVELS, phi: float = 1.0) -> pd.DataFrame:
     """Funnel-plot control limits around ``target`` for units of size ``denominator``.
 
     Spiegelhalter (2005), "Funnel plots for comparing institutional performance", Stat Med
@@ -282,9 +282,9 @@ def funnel_limits(denominator: float | np.ndarray | pd.Series, target: float, *,
     Levels are two-sided: 0.95 puts 2.5% in each tail (z = 1.960), 0.998 puts 0.1% in each
     (z = 3.090). Returns one row per denominator: ``denominator``, ``target``, and
     ``lower_95``, ``upper_95``, ``lower_99.8``, ``upper_99.8`` (as proportions or rates,
-    not multiplied by 100). No overdispersion adjustment is made: with many large units
-    most may fall outside the limits, which then says the units differ by more than chance,
-    not that each is an outlier.
+    not multiplied by 100). ``phi`` > 1 widens normal limits for overdispersion
+    (Spiegelhalter 2005, section 6: the variance times ``phi``; see ``overdispersion``);
+    exact limits take no ``phi``.
 
     >>> funnel_limits([100], 0.5).round(4).iloc[0].tolist()
     [100.0, 0.5, 0.402, 0.598, 0.3455, 0.6545]
@@ -304,13 +304,16 @@ def funnel_limits(denominator: float | np.ndarray | pd.Series, target: float, *,
                              f"found {target}")
     if statistic == "rate" and target < 0:
         raise CaseStudyError(f"funnel_limits: a rate's target must be ≥ 0, found {target}")
+    if phi != 1.0 and method != "normal":
+        raise CaseStudyError("funnel_limits: limits widened for overdispersion (phi) use the "
+                             "normal approximation; pass method='normal'")
     out = pd.DataFrame({"denominator": n, "target": float(target)})
     for level in levels:
         name = f"{level * 100:g}"
         tail = (1 - level) / 2
         if method == "normal":
             spread = target * (1 - target) if statistic == "proportion" else target
-            half = _z(level) * np.sqrt(spread / n)
+            half = _z(level) * np.sqrt(phi * spread / n)
             lower, upper = target - half, target + half
         elif statistic == "proportion":
             dist = stats.binom(np.round(n).astype(int), target)
@@ -325,6 +328,31 @@ def funnel_limits(denominator: float | np.ndarray | pd.Series, target: float, *,
     return out
 
 
+def overdispersion(value: np.ndarray | pd.Series, denominator: np.ndarray | pd.Series,
+                   target: float, *, statistic: str = "proportion",
+                   winsor: float = 0.1) -> float:
+    """Spiegelhalter's (2005, section 6) multiplicative overdispersion factor phi.
+
+    z = (value − target) / √V, with V = target(1 − target)/n for a proportion and
+    target/n for a rate; phi is the mean of z², after the z-scores below their 10th and
+    above their 90th percentile are set to those percentiles (winsorising, so a few true
+    outliers do not inflate it). Percentiles interpolate linearly (R's default, type 7).
+    phi near 1: the units vary as chance would; well above 1 (I·phi beyond the upper
+    χ² quantile with I degrees of freedom): they differ by more than chance, and most
+    "outliers" of unadjusted limits reflect that rather than exceptional units.
+
+    >>> # z = 0, 2, -2; winsorised at the 10th/90th percentiles (-1.6, 1.6): (0 + 2 × 2.56)/3
+    >>> round(overdispersion([0.5, 0.6, 0.4], [100, 100, 100], 0.5), 6)
+    1.706667
+    """
+    n = np.asarray(denominator, dtype=float)
+    v = np.asarray(value, dtype=float)
+    var = target * (1 - target) / n if statistic == "proportion" else target / n
+    z = (v - target) / np.sqrt(var)
+    lo, hi = np.quantile(z, [winsor, 1 - winsor])
+    return float(np.mean(np.clip(z, lo, hi) ** 2))
+
+
 _FLAGS = ("below 99.8%", "below 95%", "within 95%", "above 95%", "above 99.8%")
 
 
@@ -334,9 +362,10 @@ class Funnel:
 
     ``units`` has one row per unit: ``numerator``, ``denominator``, ``value`` (numerator /
     denominator × ``multiplier``), ``target`` (× multiplier), the limits at the unit's
-    denominator (× multiplier) and ``flag`` (one of below 99.8%, below 95%, within 95%,
-    above 95%, above 99.8%). ``curve`` holds the limits over a grid of denominators, for
-    drawing.
+    denominator (× multiplier), ``z`` (the unit's z-score, unadjusted) and ``flag`` (one of
+    below 99.8%, below 95%, within 95%, above 95%, above 99.8%). ``curve`` holds the limits
+    over a grid of denominators, for drawing. ``phi`` is the overdispersion estimate and
+    ``phi_p`` its χ² p-value; ``adjusted`` says whether the limits were widened by it.
     """
 
     case: str
@@ -346,6 +375,9 @@ class Funnel:
     target: float
     units: pd.DataFrame
     curve: pd.DataFrame
+    phi: float
+    phi_p: float
+    adjusted: bool
 
     def table(self) -> pd.DataFrame:
         return self.units.copy()
@@ -358,8 +390,10 @@ class Funnel:
     def __repr__(self) -> str:
         counts = self.units["flag"].value_counts()
         shown = ", ".join(f"{counts.get(f, 0)} {f}" for f in _FLAGS)
+        how = f"widened by phi={self.phi:.3g}" if self.adjusted else \
+            f"overdispersion phi={self.phi:.3g} (p={self.phi_p:.2g}) not adjusted"
         return (f"Funnel({self.case}: {len(self.units)} units, target "
-                f"{self.target:.4g}; {shown}; {self.method} {self.statistic} limits)")
+                f"{self.target:.4g}; {shown}; {self.method} {self.statistic} limits, {how})")
 
     def _repr_html_(self) -> str:
         return f"<p>{self!r}</p>" + self.units.to_html(index=False)
@@ -368,14 +402,18 @@ class Funnel:
 def funnel(data: pd.DataFrame, *, numerator: str, denominator: str,
            unit: str = "geography", case: str = "case", statistic: str = "proportion",
            method: str | None = None, multiplier: float = 100,
-           target: float | None = None, levels: tuple[float, ...] = LEVELS) -> Funnel:
+           target: float | None = None, levels: tuple[float, ...] = LEVELS,
+           overdispersion_adjust: bool = False) -> Funnel:
     """Funnel-plot comparison of one case's units against the case's pooled value.
 
     The target is the pooled value of the case's units, Σ numerator / Σ denominator (the
     PHE convention), unless ``target`` (as a proportion or rate, before ``multiplier``) is
     given. Limits as in ``funnel_limits``. ``data`` has one row per unit (filter to one
     period and indicator first); units of several cases are refused, since a funnel
-    compares units with their own case only.
+    compares units with their own case only. The overdispersion factor ``phi`` is always
+    estimated (see ``overdispersion``); ``overdispersion_adjust=True`` widens the (normal)
+    limits by it when it exceeds 1, as Spiegelhalter (2005) proposes for units that differ
+    by more than chance.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"geography": ["A", "B", "C"], "case": "SCO",
@@ -407,10 +445,19 @@ def funnel(data: pd.DataFrame, *, numerator: str, denominator: str,
         raise CaseStudyError(f"funnel: unit {bad!r} has a numerator above its denominator; "
                              "use statistic='rate' for counts that are not proportions")
     pooled = float(num.sum() / den.sum()) if target is None else float(target)
-    at = funnel_limits(den.to_numpy(), pooled, statistic=statistic, method=method,
-                       levels=levels)
-    method = method or ("normal" if statistic == "proportion" else "exact")
     value = num / den
+    phi = overdispersion(value, den, pooled, statistic=statistic)
+    phi_p = float(stats.chi2.sf(len(den) * phi, len(den)))
+    adjusted = overdispersion_adjust and phi > 1
+    if adjusted:
+        if method == "exact":
+            raise CaseStudyError("funnel: limits adjusted for overdispersion use the normal "
+                                 "approximation; drop method='exact'")
+        method = "normal"
+    method = method or ("normal" if statistic == "proportion" else "exact")
+    widen = phi if adjusted else 1.0
+    at = funnel_limits(den.to_numpy(), pooled, statistic=statistic, method=method,
+                       levels=levels, phi=widen)
     lo_in, hi_in = f"lower_{levels[0] * 100:g}", f"upper_{levels[0] * 100:g}"
     lo_out, hi_out = f"lower_{levels[-1] * 100:g}", f"upper_{levels[-1] * 100:g}"
     flag = np.select(
@@ -422,14 +469,18 @@ def funnel(data: pd.DataFrame, *, numerator: str, denominator: str,
                           "value": value.to_numpy() * multiplier})
     for col in at.columns.drop("denominator"):
         units[col] = at[col].to_numpy() * multiplier
+    var = pooled * (1 - pooled) / den if statistic == "proportion" else pooled / den
+    units["z"] = ((value - pooled) / np.sqrt(var)).to_numpy()
     units["flag"] = flag
     if "source_id" in frame.columns:
         units["source_id"] = frame["source_id"].to_numpy()
     lo, hi = den.min(), den.max()
     grid = np.unique(np.concatenate([np.geomspace(max(lo * 0.5, 1e-9), hi * 1.1, 200),
                                      den.to_numpy()]))
-    curve = funnel_limits(grid, pooled, statistic=statistic, method=method, levels=levels)
+    curve = funnel_limits(grid, pooled, statistic=statistic, method=method, levels=levels,
+                          phi=widen)
     for col in curve.columns.drop("denominator"):
         curve[col] = curve[col] * multiplier
     return Funnel(found[0], statistic, method, multiplier, pooled * multiplier,
-                  units.sort_values(unit).reset_index(drop=True), curve)
+                  units.sort_values(unit).reset_index(drop=True), curve, phi, phi_p,
+                  adjusted)

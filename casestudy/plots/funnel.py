@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from casestudy import cases
 from casestudy.errors import CaseStudyError
@@ -20,6 +21,7 @@ from casestudy.plots._style import new_axes, source_footer
 def funnel(data: pd.DataFrame, *, x: str, y: str, unit: str = "geography",
            case: str = "case", y_is: str = "numerator", statistic: str = "proportion",
            method: str | None = None, multiplier: float = 100, target: float | None = None,
+           overdispersion_adjust: bool = False, max_labels: int = 8,
            source: str | None = "source_id", note: str | None = None,
            xlabel: str | None = None, ylabel: str | None = None, title: str | None = None,
            ax: Axes | None = None) -> Axes:
@@ -28,8 +30,11 @@ def funnel(data: pd.DataFrame, *, x: str, y: str, unit: str = "geography",
     ``y`` is the numerator (``y_is="numerator"``), or the rate already multiplied by
     ``multiplier`` (``y_is="rate"``: the numerator is recovered as rate × x / multiplier).
     The solid line is the case's pooled value; dashed lines the 95% limits, dotted the
-    99.8% limits. A source footer is built from the ``source`` column and written under the
-    figure the Axes belongs to.
+    99.8% limits (``overdispersion_adjust`` widens them, see
+    ``casestudy.indicators.units.funnel``). Up to ``max_labels`` units outside the 99.8%
+    limits are named, the furthest first; when the units differ by more than chance
+    (overdispersion, p < 0.05) and the limits are not adjusted, the plot says so. A source
+    footer is built from the ``source`` column under the figure the Axes belongs to.
 
     >>> import pandas as pd
     >>> df = pd.DataFrame({"geography": ["S08000015", "S08000016", "S08000017"],
@@ -48,8 +53,8 @@ def funnel(data: pd.DataFrame, *, x: str, y: str, unit: str = "geography",
         frame[numerator] = pd.to_numeric(frame[y]) * pd.to_numeric(frame[x]) / multiplier
     result = funnel_table(frame, numerator=numerator, denominator=x, unit=unit, case=case,
                           statistic=statistic, method=method, multiplier=multiplier,
-                          target=target)
-    ax = draw_funnel(result, unit=unit, xlabel=xlabel or x,
+                          target=target, overdispersion_adjust=overdispersion_adjust)
+    ax = draw_funnel(result, unit=unit, max_labels=max_labels, xlabel=xlabel or x,
                      ylabel=ylabel or (y if y_is == "rate" else f"{y} per {multiplier:g} {x}"),
                      title=title, ax=ax)
     if source and source in frame.columns:
@@ -59,10 +64,10 @@ def funnel(data: pd.DataFrame, *, x: str, y: str, unit: str = "geography",
     return ax
 
 
-def draw_funnel(result: Funnel, *, unit: str = "geography", xlabel: str = "denominator",
-                ylabel: str = "value", title: str | None = None,
-                ax: Axes | None = None) -> Axes:
-    """Draw a ``Funnel`` result: pooled value, limits, units, labels for 99.8% outliers."""
+def draw_funnel(result: Funnel, *, unit: str = "geography", max_labels: int = 8,
+                xlabel: str = "denominator", ylabel: str = "value",
+                title: str | None = None, ax: Axes | None = None) -> Axes:
+    """Draw a ``Funnel`` result: pooled value, limits, units, names of 99.8% outliers."""
     ax = new_axes(ax)
     colour = cases.palette([result.case])[result.case]
     curve = result.curve
@@ -79,15 +84,28 @@ def draw_funnel(result: Funnel, *, unit: str = "geography", xlabel: str = "denom
     ax.scatter(units["denominator"], units["value"], s=28, color=colour, edgecolor="white",
                linewidth=0.6, zorder=3, label=f"{cases.label(result.case)}: units")
     outside = units[units["flag"].isin(["below 99.8%", "above 99.8%"])]
+    outside = outside.loc[outside["z"].abs().sort_values(ascending=False).index[:max_labels]]
+    middle = (units["denominator"].min() + units["denominator"].max()) / 2
     for code, x, y in zip(outside[unit], outside["denominator"], outside["value"],
                           strict=True):
-        ax.annotate(_label(code), (x, y), xytext=(4, 3), textcoords="offset points",
+        # Names of units in the right half run leftwards, so they stay inside the axes.
+        right = x > middle
+        ax.annotate(_label(code), (x, y), xytext=(-4 if right else 4, 3),
+                    textcoords="offset points", ha="right" if right else "left",
                     fontsize=7, color="#333333")
+    legend_title = None
+    if not result.adjusted and result.phi_p < 0.05:
+        legend_title = (f"Units differ by more than chance\n(overdispersion φ = "
+                        f"{result.phi:.3g}); limits not adjusted")
+    elif result.adjusted:
+        legend_title = f"Limits widened for overdispersion (φ = {result.phi:.3g})"
+    ax.xaxis.set_major_locator(MaxNLocator(5))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title or f"{cases.label(result.case)}: units against the pooled value "
                  f"({result.method} {result.statistic} limits)")
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, title=legend_title, title_fontsize=7)
     return ax
 
 
