@@ -188,8 +188,9 @@ def _unique(frame: pd.DataFrame, column: str, *, file: str) -> None:
     if dup.any():
         rows = [int(i) + 2 for i in frame.index[dup][:10]]
         raise DataValidationError(Problem(
-            file, "duplicate-key", f"code {frame.loc[dup, column].iloc[0]!r} is given twice "
-            f"with different details (rows {', '.join(map(str, rows))})", column=column))
+            file, "duplicate-key", f"code {frame.loc[dup, column].iloc[0]!r} is given more "
+            f"than once with different details (rows {', '.join(map(str, rows))}); expected "
+            "one name, date range and parent per code", column=column))
 
 
 def chain_recodes(frame: pd.DataFrame, *, file: str) -> pd.Series:
@@ -221,8 +222,22 @@ def chain_recodes(frame: pd.DataFrame, *, file: str) -> pd.Series:
     return out
 
 
+def _level(areas: pd.DataFrame, level: str, parent: str, *, file: str) -> pd.DataFrame:
+    """One row per code of a level (``HSCP`` or ``CA``) of the council area file."""
+    rows = areas.rename(columns={level: "code", f"{level}Name": "name",
+                                 f"{level}DateEnacted": "start", f"{level}DateArchived": "end"})
+    rows = rows[["code", "name", "start", "end", parent]].drop_duplicates()
+    # A unit sits in one parent unit, whichever of the parent's codes a line gives.
+    _unique(rows, "code", file=file)
+    return rows.rename(columns={parent: "parent"}).assign(
+        unit_id=lambda f: chain_recodes(f, file=file))
+
+
 def scotland_units(boards: pd.DataFrame, areas: pd.DataFrame, *, file: str) -> pd.DataFrame:
-    """Health board, partnership and council area rows, recodes chained into units."""
+    """Health board, partnership and council area rows, recodes chained into units.
+
+    Parents are given by unit_id: a partnership's board, a council area's partnership.
+    """
     boards = boards.assign(unit_id=chain_recodes(boards, file=file))
     board_id = boards.set_index("code")["unit_id"]
     unknown = sorted(set(areas["HB"]) - set(board_id.index))
@@ -230,29 +245,13 @@ def scotland_units(boards: pd.DataFrame, areas: pd.DataFrame, *, file: str) -> p
         raise DataValidationError(Problem(file, "unknown-code", f"board code(s) "
                                           f"{', '.join(unknown)} are not in the board list",
                                           column="HB"))
-    areas = areas.assign(hb_id=areas["HB"].map(board_id))
-    parts = [boards.assign(kind="health_board", parent="", source_id="PHS-HB")]
-    for level, kind, parent_col in (("HSCP", "hscp", "hb_id"), ("CA", "council_area", None)):
-        cols = {level: "code", f"{level}Name": "name", f"{level}DateEnacted": "start",
-                f"{level}DateArchived": "end"}
-        rows = areas.rename(columns=cols)
-        key = ["code", "name", "start", "end"]
-        if parent_col:
-            # A partnership must sit in one board unit, whichever of its codes is listed.
-            parents = rows.groupby("code")[parent_col].nunique()
-            if (parents > 1).any():
-                raise DataValidationError(Problem(
-                    file, "conflict", f"partnership {parents.index[parents > 1][0]} belongs "
-                    "to more than one health board", column="HB"))
-            rows = rows.assign(parent=rows[parent_col])
-        rows = rows[[*key, *(["parent"] if parent_col else ["HSCP"])]].drop_duplicates()
-        _unique(rows, "code", file=file)
-        rows = rows.assign(unit_id=chain_recodes(rows, file=file), kind=kind,
-                           source_id="PHS-CA")
-        parts.append(rows)
-    hscp_id = parts[1].set_index("code")["unit_id"]
-    parts[2] = parts[2].assign(parent=parts[2]["HSCP"].map(hscp_id)).drop(columns="HSCP")
-    out = pd.concat(parts, ignore_index=True)
+    hscp = _level(areas.assign(board=areas["HB"].map(board_id)), "HSCP", "board", file=file)
+    council = _level(areas.assign(partnership=areas["HSCP"].map(
+        hscp.set_index("code")["unit_id"])), "CA", "partnership", file=file)
+    out = pd.concat([boards.assign(kind="health_board", parent="", source_id="PHS-HB"),
+                     hscp.assign(kind="hscp", source_id="PHS-CA"),
+                     council.assign(kind="council_area", source_id="PHS-CA")],
+                    ignore_index=True)
     return out.rename(columns={"code": "unit"}).assign(case="SCO", vintages="")
 
 

@@ -68,6 +68,8 @@ def test_dispersion_uses_only_periods_with_every_unit():
     assert (row["ratio"], row["iqr"]) == (3.0, 2.0)
     table = result.table().set_index("case")
     assert table.loc["SCO", "periods_left_out"] == "2020"
+    assert "ENG x: 2 units, 2 periods, cv 0.5 → 0" in repr(result)
+    assert result._repr_html_().startswith("<table")
     assert table.loc["ENG", ["cv_first", "cv_last"]].tolist() == [0.5, 0.0]
     ax = result.plot()
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["Scotland", "England"]

@@ -139,3 +139,14 @@ def test_an_asl_code_with_a_gap_in_years_is_refused(write_csv):
     path = write_csv(text.encode("latin-1"), name="beds.csv")
     with pytest.raises(DataValidationError, match="with a gap"):
         lookups.italy_units(lookups.read_minsal_units(path))
+
+
+def test_a_partnership_in_two_boards_is_refused(write_csv):
+    hb = write_csv("HB,HBName,HBDateEnacted,HBDateArchived\n"
+                   "S08000015,NHS A,20140401,\nS08000016,NHS B,20140401,\n", name="hb.csv")
+    ca = write_csv(",".join(lookups._CA_COLUMNS) + "\n"
+                   "S12000005,C1,19960401,,S37000005,P1,20160401,,S08000015\n"
+                   "S12000006,C2,19960401,,S37000005,P1,20160401,,S08000016\n", name="ca.csv")
+    with pytest.raises(DataValidationError, match="code 'S37000005' is given more than once"):
+        lookups.scotland_units(lookups.read_phs_health_boards(hb),
+                               lookups.read_phs_council_areas(ca), file=str(ca))

@@ -176,6 +176,15 @@ class Dispersion:
         """One row per case and indicator: first and last cv, and the periods left out."""
         return self.summary.copy()
 
+    def __repr__(self) -> str:
+        rows = [f"{r[self.case]} {r['indicator']}: {r['n_units']} units, {r['n_periods']} "
+                f"periods, cv {r['cv_first']:.3g} → {r['cv_last']:.3g}"
+                for r in self.summary.to_dict("records")]
+        return "Dispersion(" + "; ".join(rows) + ")"
+
+    def _repr_html_(self) -> str:
+        return self.summary.to_html(index=False)
+
     def plot(self, *, indicator: str | None = None, ax: Axes | None = None) -> Axes:
         """Coefficient of variation over time, one line per case, in the registry colours."""
         from casestudy import cases
