@@ -32,6 +32,7 @@ colour says which case a unit belongs to.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -103,20 +104,33 @@ class _Units:
     ids: dict[str, str]
 
 
+_SHIPPED = str(Path(__file__).resolve().parent.parent / "data" / "raw")
+
+
+@lru_cache(maxsize=16)
+def _raw_for(raw_env: str | None, root_env: str | None) -> str:
+    del raw_env, root_env  # the cache key: where paths.raw_dir() points
+    return str(paths.raw_dir().resolve())
+
+
+def _registry_path() -> str:
+    # Labels and colours are looked up per point and per line: plain strings and a few
+    # stat calls keep each lookup cheap while still seeing an edited or moved registry.
+    raw = _raw_for(os.environ.get("CASESTUDY_RAW_DIR"), os.environ.get("CASESTUDY_ROOT"))
+    return raw if os.path.isfile(os.path.join(raw, CASES_FILE)) else _SHIPPED
+
+
 def registry_dir() -> Path:
     """The folder the registry is read from (see the module docstring)."""
-    raw = paths.raw_dir()
-    if (raw / CASES_FILE).is_file():
-        return raw
-    return Path(__file__).resolve().parent.parent / "data" / "raw"
+    return Path(_registry_path())
 
 
-def _stamp(raw: Path, name: str) -> tuple[Any, ...]:
+def _stamp(raw: str, name: str) -> tuple[Any, ...]:
     """What identifies a file's version cheaply, so edits are picked up without a restart."""
-    out: list[Any] = [str(raw.resolve()), name]
+    out: list[Any] = [name]
     for file in (name, "datapackage.json"):
         try:
-            st = (raw / file).stat()
+            st = os.stat(os.path.join(raw, file))
             out += [st.st_mtime_ns, st.st_size]
         except FileNotFoundError:
             out.append(None)
@@ -124,12 +138,12 @@ def _stamp(raw: Path, name: str) -> tuple[Any, ...]:
 
 
 def _cases() -> _Cases:
-    raw = registry_dir()
+    raw = _registry_path()
     return _load_cases(raw, _stamp(raw, CASES_FILE))
 
 
 def _units() -> _Units:
-    raw = registry_dir()
+    raw = _registry_path()
     return _load_units(raw, _stamp(raw, UNITS_FILE))
 
 
@@ -138,9 +152,11 @@ def _text(value: Any) -> str | None:
 
 
 @lru_cache(maxsize=8)
-def _load_cases(raw: Path, stamp: tuple[Any, ...]) -> _Cases:
+def _load_cases(folder: str, stamp: tuple[Any, ...]) -> _Cases:
+    """The cases of ``folder`` (``stamp``, the files' versions, is only the cache key)."""
     from casestudy import data
 
+    raw = Path(folder)
     frame = data.load("cases", raw)
     label = f"{raw / CASES_FILE}"
     if frame.empty:
@@ -165,9 +181,11 @@ def _load_cases(raw: Path, stamp: tuple[Any, ...]) -> _Cases:
 
 
 @lru_cache(maxsize=8)
-def _load_units(raw: Path, stamp: tuple[Any, ...]) -> _Units:
+def _load_units(folder: str, stamp: tuple[Any, ...]) -> _Units:
+    """The units of ``folder`` (``stamp`` is only the cache key)."""
     from casestudy import data
 
+    raw = Path(folder)
     manifest = data.read_manifest(raw)
     if not any(r.get("name") == "units" for r in manifest.get("resources", [])):
         # A registry of cases alone is valid: a study may have no local units yet.
@@ -237,10 +255,10 @@ def case_for_state(iso3: str) -> str | None:
 def categorical(values: Iterable[str]) -> pd.Categorical:
     """Case codes as an ordered categorical in registry order (unknown codes raise)."""
     values = list(values)
-    for v in values:
-        if not pd.isna(v):
-            get(v)
-    return pd.Categorical(values, categories=list(codes()), ordered=True)
+    known = codes()
+    for v in {v for v in values if not pd.isna(v)} - set(known):
+        get(v)  # raises, naming the known codes
+    return pd.Categorical(values, categories=list(known), ordered=True)
 
 
 def table() -> pd.DataFrame:
