@@ -205,10 +205,12 @@ def _load_units(folder: str, stamp: tuple[Any, ...]) -> _Units:
             raise DataValidationError(Problem(label, "unknown-code", f"parent {u.parent!r} "
                                               "is not the unit_id of any unit", row=i,
                                               column="parent"))
-    clash = ids & (set(by_code) - ids)
+    # A code that is some unit's unit_id must belong to that unit, or lookups are ambiguous.
+    clash = sorted(c for c, u in by_code.items() if c in ids and u.unit_id != c)
     if clash:
-        raise DataValidationError(Problem(label, "conflict", f"{sorted(clash)[0]!r} is one "
-                                          "unit's unit_id and another unit's code"))
+        raise DataValidationError(Problem(label, "conflict", f"{clash[0]!r} is the unit_id "
+                                          f"of one unit and a code of unit "
+                                          f"{by_code[clash[0]].unit_id!r}", column="unit_id"))
     current = {}
     for u in sorted(by_code.values(), key=_recency):
         current[u.unit_id] = u.unit

@@ -14,6 +14,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 from casestudy import cases, data, plots
+from casestudy.errors import CaseStudyError
 from casestudy.indicators import units as unit_compare
 
 REPO_RAW = Path(__file__).resolve().parent.parent / "data" / "raw"
@@ -102,3 +103,16 @@ def test_the_shipped_registry_returns_when_the_study_folder_is_left(study, monke
     monkeypatch.delenv("CASESTUDY_RAW_DIR")
     monkeypatch.delenv("CASESTUDY_ROOT")
     assert cases.codes() == ("NL", "IT", "SCO", "ENG")
+
+
+@pytest.mark.parametrize(("row", "message"), [
+    ("A04,A01,Made-up district 4,region,XA,ZZ9,,,,MADE-UP\n", "parent 'ZZ9' is not"),
+    ("B03,A01,Made-up area 3,region,XB,,,,,MADE-UP\nA05,B03,x,region,XB,,,,,MADE-UP\n",
+     "'B03' is the unit_id of one unit and a code of unit 'A01'"),
+    ("C01,C01,Made-up elsewhere,region,XC,,,,,MADE-UP\n", "unknown case code 'XC'"),
+])
+def test_a_broken_units_file_is_refused(study, row, message):
+    (study / "units.csv").write_text(UNITS + row, encoding="utf-8")
+    data.rehash(["units"], raw=study)
+    with pytest.raises(CaseStudyError, match=message):
+        cases.label("A01")
