@@ -116,3 +116,11 @@ def test_a_broken_units_file_is_refused(study, row, message):
     data.rehash(["units"], raw=study)
     with pytest.raises(CaseStudyError, match=message):
         cases.label("A01")
+
+
+def test_cases_of_one_state_must_agree_on_its_name_and_colour(study):
+    two_in_one = CASES.replace("XXB,Made-up state B,#F0E442", "XXA,Made-up state A,#F0E442")
+    (study / "cases.csv").write_text(two_in_one, encoding="utf-8")
+    data.rehash(["cases"], raw=study)
+    with pytest.raises(CaseStudyError, match=r"row 3, column 'state_colour'.*state XXA"):
+        cases.codes()
