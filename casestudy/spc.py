@@ -328,7 +328,7 @@ class SPCResult:
             ax = new_axes(ax)
             _draw(self.points[self.points["facet"] == facets[0]], ax, self)
             ax.set_title(title if title is not None else
-                         (str(facets[0]) if self.facet else self.value))
+                         (_facet_title(facets[0]) if self.facet else self.value))
             return ax
         import matplotlib.pyplot as plt
 
@@ -349,7 +349,7 @@ class SPCResult:
         groups = dict(tuple(self.points.groupby("facet", sort=False)))
         for k, (a, f) in enumerate(zip(axes.flat, facets, strict=False)):
             _draw(groups[f], a, self, small=True)
-            a.set_title(str(f), fontsize=8)
+            a.set_title(_facet_title(f), fontsize=8)
             a.set_xlim(lo, hi)
             a.set_xticks(ticks, labels if k >= len(facets) - ncols else [""] * len(ticks))
             if ylims is not None:
@@ -360,6 +360,16 @@ class SPCResult:
         if title:
             fig.suptitle(title)
         return fig
+
+
+def _facet_title(facet: Any) -> str:
+    """A registry name for a case or unit code (an ICB's or a board's), else the value."""
+    from casestudy import cases
+
+    try:
+        return cases.label(str(facet))
+    except CaseStudyError:
+        return str(facet)
 
 
 def _shared_ticks(index: pd.Series) -> tuple[list[Any], list[str]]:
