@@ -66,6 +66,7 @@ div.cs-table td.cs-num,div.cs-table th.cs-num{text-align:right;\
 font-variant-numeric:tabular-nums;white-space:nowrap}
 div.cs-table .cs-long{min-width:12rem}
 div.cs-table details summary{cursor:pointer}
+div.cs-table span.cs-more{color:#555;font-style:italic}
 div.cs-table p.cs-source-note{font-size:0.85em;color:#444;margin:0.4em 0 0}"""
 
 _LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|#|\./|\.\./|[\w-]+\.html)[^)\s]*)\)")
@@ -115,7 +116,7 @@ def show(df: pd.DataFrame, caption: str, *, key: str | None = None,
       default, or row labels left by filtering) is never shown.
     - ``source_ids``: a column of ``;``-separated ids (default ``"source_id"``, used when
       present; its cells are shown as links) or a list of ids. The note under the table
-      lists them once each, in first-seen order; unknown ids raise.
+      lists them once each, in study order (that of ``sources.csv``); unknown ids raise.
     - ``decimals``: decimals per numeric column; float columns not named get the fewest
       decimals (up to 3) that show every value exactly, integers none. Columns named for
       years have no thousands separator; p-values (``p``, ``p_value``, ``…_p``) below the
@@ -260,19 +261,23 @@ def _number(value: object, places: int, *, col: str) -> str:
 def _details(text: str) -> str:
     """Short text as it is; long text with its opening as the summary and the rest inside.
 
-    The opening is the first line when that is short (one entry of a multi-line cell),
-    otherwise the words that fit in ``SUMMARY_CHARS``; nothing is dropped.
+    A multi-line cell (one entry a line, as in the framework matrix) opens on its first
+    entry, whole, and says how many more it holds; a long single text opens on the words
+    that fit in ``SUMMARY_CHARS``. Nothing is dropped.
     """
     if len(text) <= DETAILS_CHARS:
         return _text(text)
-    newline = text.find("\n")
-    if 0 < newline <= DETAILS_CHARS:
-        head, rest = text[:newline], text[newline + 1:]
+    lines = text.split("\n")
+    if len(lines) > 1 and len(lines[0]) <= 3 * DETAILS_CHARS:
+        head, rest = lines[0], "\n".join(lines[1:])
+        more = f"(+{len(lines) - 1} more)"
     else:
         cut = text.rfind(" ", 0, SUMMARY_CHARS)
         cut = cut if cut > 0 else SUMMARY_CHARS
         head, rest = text[:cut], text[cut:].lstrip(" ")
-    return f"<details><summary>{_text(head)}</summary>{_text(rest)}</details>"
+        more = "(more)"
+    return (f'<details><summary>{_text(head)} <span class="cs-more">{more}</span></summary>'
+            f"{_text(rest)}</details>")
 
 
 def _missing(value: object) -> bool:

@@ -66,8 +66,8 @@ def test_details_keep_every_word_expandable() -> None:
     text = " ".join(f"w{i}" for i in range(100))
     markup = tables.show(pd.DataFrame({"note": [text, "short"]}), caption="c",
                          source_ids=None, details=["note"]).html
-    summary, rest = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>",
-                              markup).groups()
+    summary, rest = re.search(r"<details><summary>(.*?) <span class=\"cs-more\">\(more\)"
+                              r"</span></summary>(.*?)</details>", markup).groups()
     assert f"{summary} {rest}" == text
     assert 'class="data row1 col0 cs-text cs-long" >short</td>' in markup
 
@@ -78,7 +78,8 @@ def test_multi_line_cells_keep_their_lines_and_open_on_the_first() -> None:
                          details=["cell"]).html
     summary, rest = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>",
                               markup).groups()
-    assert summary == "(+) finding number 0 " + "x" * 40
+    assert summary == "(+) finding number 0 " + "x" * 40 + ' <span class="cs-more">(+3 more)</span>'
+
     assert rest.count("<br>") == 2 and rest.startswith("(+) finding number 1")
 
 
