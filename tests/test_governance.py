@@ -379,3 +379,13 @@ def test_relations_without_a_code_count_only_at_the_weakest_threshold():
     gov = governance.from_frames(b, r.drop(columns=["confidence", "sheet_code"]))
     assert value(gov.measures(), "relations") == len(HAND_RELATIONS)
     assert value(gov.measures(min_confidence="S"), "relations") == 0
+
+
+def test_generated_alt_text_calls_a_map_a_diagram(committed):
+    from casestudy.plots import alt
+
+    ax = committed.plot("NL")
+    try:
+        assert alt.describe(ax.figure).startswith("Network diagram titled Netherlands.")
+    finally:
+        plt.close(ax.figure)
