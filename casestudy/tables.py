@@ -174,6 +174,15 @@ def _tidy_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     else:
         frame.columns = [str(c) for c in frame.columns]
     key = None
+    if frame.index.nlevels > 1:
+        # pd.concat({...}) leaves each part's row numbers as an unnamed integer level.
+        positions = [i for i, (name, level) in enumerate(zip(frame.index.names,
+                                                              frame.index.levels, strict=True))
+                     if name is None and pd.api.types.is_integer_dtype(level.dtype)]
+        if len(positions) == frame.index.nlevels:
+            frame = frame.reset_index(drop=True)
+        elif positions:
+            frame = frame.droplevel(positions)
     index = frame.index
     unnamed_numbers = (index.nlevels == 1 and index.name is None
                        and pd.api.types.is_integer_dtype(index.dtype))

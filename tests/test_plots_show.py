@@ -70,6 +70,25 @@ def test_title_repeating_the_caption_is_said_once() -> None:
     plt.close(fig)
 
 
+def test_wrapped_titles_are_one_line_and_commas_take_semicolons() -> None:
+    fig, axes = plt.subplots(1, 2)
+    for ax, title in zip(axes, ("Government share of health\nexpenditure, %", "Beds"),
+                         strict=True):
+        ax.plot([2000, 2001], [1, 2])
+        ax.set_title(title)
+    text = describe(fig)
+    assert "\n" not in text
+    assert text.startswith("Line chart in 2 panels: Government share of health expenditure, % "
+                           "and Beds.")
+    fig.axes[1].set_title("Spending, % of GDP")
+    third = fig.add_subplot(2, 2, 4)
+    third.plot([2000, 2001], [1, 2])
+    third.set_title("Doctors")
+    assert ("panels: Government share of health expenditure, %; Spending, % of GDP and "
+            "Doctors.") in describe(fig)
+    plt.close(fig)
+
+
 def test_a_shaded_span_does_not_make_a_line_chart_a_bar_chart() -> None:
     fig, ax = plt.subplots()
     ax.plot([2019, 2020, 2021], [1, 2, 3])

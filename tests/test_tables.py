@@ -53,6 +53,14 @@ def test_unnamed_label_index_is_kept_as_the_key() -> None:
     assert 'scope="row"' in markup
 
 
+def test_concatenated_parts_keep_their_label_not_their_row_numbers() -> None:
+    part = pd.DataFrame({"effect": ["level", "slope"]})
+    df = pd.concat({"attendances": part, "share": part}).rename_axis(["model", None])
+    cells = _cells(tables.show(df, caption="c", source_ids=None).html)
+    assert cells == ["model", "effect", "attendances", "level", "attendances", "slope",
+                     "share", "level", "share", "slope"]
+
+
 def test_long_text_is_whole_never_cut() -> None:
     text = "word " * 80 + "end of the sentence."
     markup = tables.show(pd.DataFrame({"rationale": [text]}), caption="c",
