@@ -141,5 +141,5 @@ def test_provenance_reads_the_manifest_and_survives_a_folder_outside_git(tmp_pat
     manifest = {"resources": [{"name": "s", "path": "sources.csv", "sha256": "ab" * 32}]}
     (tmp_path / "data" / "raw" / "datapackage.json").write_text(json.dumps(manifest))
     prov = index.provenance(tmp_path)
-    assert prov.commit == "not under git"
+    assert prov.commit == "none (the project is not under git)"
     assert prov.data_files == [("data/raw/sources.csv", "ab" * 32)]

@@ -1,7 +1,7 @@
 """The index page: every report with its summary, counts and first figure; the build's provenance.
 
 >>> page = render([Entry("01_x.html", "X", "About X.", 2, 1, None, None)],
-...               Provenance("0.1.0", "not under git", []))
+...               Provenance("0.1.0", "none", []))
 >>> "2 figures, 1 table" in page and 'lang="en"' in page
 True
 """
@@ -53,7 +53,7 @@ def provenance(root: Path) -> Provenance:
     and each data file with its sha256 from ``data/raw/datapackage.json``."""
     commit = _git(root, "rev-parse", "HEAD")
     if commit is None:
-        described = "not under git"
+        described = "none (the project is not under git)"
     else:
         dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
         described = commit + (" with uncommitted changes" if dirty else "")
@@ -129,8 +129,8 @@ the Netherlands, Italy and Scotland.</p></header>
 </main>
 <footer class="cs-provenance">
 <h2>Provenance</h2>
-<p>Built by casestudy {e(prov.version)} with <code>make report</code> from commit
-<code>{e(prov.commit)}</code>.</p>
+<p>Built by casestudy {e(prov.version)} with <code>make report</code>.
+Commit: <code>{e(prov.commit)}</code>.</p>
 <div class="cs-scroll">{data}</div>
 </footer>
 </body>

@@ -144,7 +144,8 @@ def references(ids: list[str], sources: dict[str, dict[str, str]], notebook: str
     items = "\n".join(
         f'<li id="ref-{html.escape(i)}"><span class="cs-ref-id">[{html.escape(i)}]</span> '
         f"{citation(sources[i])}</li>" for i in sorted(ids, key=_natural))
-    return (f'<section class="cs-references" aria-labelledby="references">\n'
+    return (f'<section class="cs-references jp-RenderedHTMLCommon" '
+            f'aria-labelledby="references">\n'
             f'<h2 id="references">References</h2>\n<ol>\n{items}\n</ol>\n</section>')
 
 
