@@ -346,7 +346,9 @@ def _render(frame: pd.DataFrame, *, caption: str, number: str, key: str | None,
     styler.set_caption(f"Table {html.escape(number)}: {html.escape(caption)}")
     table_html = styler.to_html(table_uuid=anchor, cell_ids=False,
                                 table_attributes='class="cs-table-body"')
-    table_html = _row_headers(table_html, key is not None)
+    table_html = _row_headers(table_html.replace('class="col_heading',
+                                                 'scope="col" class="col_heading'),
+                              key is not None)
     note = captions.sources_sentence(ids)
     note_html = f'\n<p class="cs-source-note">{note}</p>' if note else ""
     # A focusable, labelled region: keyboard users can scroll a wide table (WCAG 2.1.1).

@@ -42,6 +42,7 @@ def test_named_index_becomes_the_key_row_header() -> None:
     df = pd.crosstab(pd.Series(["NL", "IT", "NL"], name="case"),
                      pd.Series(["a", "b", "b"], name="tier"))
     markup = tables.show(df, caption="c", source_ids=None).html
+    assert markup.count('scope="col"') == 3
     assert 'scope="row" class="data row0 col0 cs-text">IT</th>' in markup
     assert _cells(markup)[:3] == ["case", "a", "b"]
 
