@@ -154,6 +154,18 @@ def test_show_saves_closes_numbers_and_links(tmp_path: Path) -> None:
     assert second.anchor == "fig-1-2"
 
 
+def test_large_figures_are_embedded_at_twice_their_shown_width(tmp_path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(20, 8))
+    ax.plot([2000, 2001], [1, 2])
+    shown = plots.show(fig, "01_wide", caption="Wide.", directory=tmp_path)
+    assert shown.width_px > 2.5 * 860  # the file in figures/ keeps the house 150 dpi
+    assert shown.shown_size[0] == 860
+    embedded = int.from_bytes(shown.image[16:20], "big")
+    assert abs(embedded - 2 * 860) <= 4 < shown.width_px - embedded
+    small = plots.show(_line_chart(), "01_small", caption="Small.", directory=tmp_path)
+    assert small.image == small.png.read_bytes()
+
+
 def test_show_caption_defaults_to_the_title(tmp_path: Path) -> None:
     fig, ax = plt.subplots()
     ax.plot([1, 2], [1, 2])
