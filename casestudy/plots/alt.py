@@ -45,11 +45,13 @@ MAX_NAMED = 8
 
 
 def _join(items: list[str]) -> str:
+    """"a, b and c"; with semicolons when an item has its own commas."""
+    sep = "; " if any("," in item for item in items) else ", "
     if len(items) > MAX_NAMED:
-        return f"{', '.join(items[:MAX_NAMED])} and {len(items) - MAX_NAMED} more"
+        return f"{sep.join(items[:MAX_NAMED])} and {len(items) - MAX_NAMED} more"
     if len(items) <= 2:
         return " and ".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"{sep.join(items[:-1])} and {items[-1]}"
 
 
 def _data_lines(ax: Axes) -> list[Line2D]:
@@ -76,19 +78,22 @@ def _kind(ax: Axes) -> str | None:
     if any(isinstance(p, FancyArrowPatch) for p in ax.patches):
         return "network diagram"
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    # Rectangles in data coordinates only: a shaded span (axvspan) is a marker, not a bar.
     rects = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() != 0
-             and p.get_height() != 0]
+             and p.get_height() != 0 and p.get_transform().contains_branch(ax.transData)]
     if bars or rects:
         return "bar chart"
-    if _data_lines(ax):
-        return "line chart"
     points = [c for c in ax.collections if isinstance(c, PathCollection)
               and len(c.get_offsets())]
+    lines = _data_lines(ax)
+    # Straight two-point lines beside points are guides (a diagonal, a fit), not series.
+    if lines and not (points and all(len(line.get_xdata()) <= 2 for line in lines)):
+        return "line chart"
     if points:
         offsets = np.vstack([np.asarray(c.get_offsets(), dtype=float) for c in points])
-        # All points on a few fixed heights (strips): a dot plot, not an x-y scatter.
-        distinct_y = np.unique(np.round(offsets[:, 1], 9))
-        return "dot plot" if len(distinct_y) <= max(1, len(offsets) // 3) else "scatter plot"
+        # Every point on one line (a strip): a dot plot, not an x-y scatter.
+        on_a_line = min(len(np.unique(np.round(offsets[:, i], 9))) for i in (0, 1)) == 1
+        return "dot plot" if on_a_line else "scatter plot"
     if any(isinstance(c, LineCollection | PolyCollection) for c in ax.collections):
         return "line chart"
     return None
@@ -190,7 +195,8 @@ def _panel_axes(fig: Figure) -> list[Axes]:
 
 
 def _unique(items: Iterable[str]) -> list[str]:
-    return [s for s in dict.fromkeys(i.strip() for i in items) if s]
+    """Distinct non-empty texts in order, each on one line (wrapped titles unwrapped)."""
+    return [s for s in dict.fromkeys(" ".join(i.split()) for i in items) if s]
 
 
 def _categories(axis: Axis) -> list[str]:
@@ -227,7 +233,7 @@ def describe(fig: Figure | Axes, caption: str | None = None) -> str:
         repeated = not title or (caption is not None and _same(title, caption))
         sentences.append(f"{kind[0].upper()}{kind[1:]}" + ("." if repeated
                                                             else f" titled {title}."))
-    if kinds in (["heatmap"], ["bar chart"]):
+    if kinds in (["heatmap"], ["bar chart"], ["dot plot"]):
         rows = _unique(c for ax in axes for c in _categories(ax.yaxis))
         cols = _unique(c for ax in axes for c in _categories(ax.xaxis))
         if rows:
