@@ -177,7 +177,7 @@ def problems_for(bodies_edit=None, relations_edit=None) -> list[str]:
 def test_unknown_body_names_row_column_value_and_expected():
     msgs = problems_for(relations_edit=lambda r: r.assign(
         to_body=r["to_body"].where(r.index != 2, "SCO-X")))
-    assert msgs == ["relations, row 4, column 'to_body': [foreign-key] body 'SCO-X' is not a "
+    assert msgs == ["relations, row 4, column 'to_body': body 'SCO-X' is not a "
                     "body of case SCO in bodies (expected one of CO, HB, IJB, SG)"]
 
 
@@ -193,19 +193,19 @@ def test_relation_to_a_body_of_another_case_is_refused():
 
 @pytest.mark.parametrize(("edit", "expected"), [
     (lambda b: b.assign(tier=b["tier"].where(b.index != 1, "district")),
-     "bodies, row 3, column 'tier': [enum] unknown tier 'district': expected one of national, "
+     "bodies, row 3, column 'tier': unknown tier 'district': expected one of national, "
      "regional, local-strategic, frontline"),
     (lambda b: b.assign(sector=b["sector"].where(b.index != 0, "education")),
-     "bodies, row 2, column 'sector': [enum] unknown sector 'education'"),
+     "bodies, row 2, column 'sector': unknown sector 'education'"),
     (lambda b: b.assign(case=b["case"].where(b.index != 0, "FR")),
-     "bodies, row 2, column 'case': [enum] unknown case 'FR'"),
+     "bodies, row 2, column 'case': unknown case 'FR'"),
     (lambda b: b.assign(source_id=b["source_id"].where(b.index != 3, "")),
-     "bodies, row 5, column 'source_id': [source-id] no source id"),
+     "bodies, row 5, column 'source_id': no source id"),
     (lambda b: b.assign(source_id=b["source_id"].where(b.index != 3, "S1;Z9")),
-     "bodies, row 5, column 'source_id': [source-id] source id(s) 'Z9' not in sources.csv"),
+     "bodies, row 5, column 'source_id': source id(s) 'Z9' not in sources.csv"),
     (lambda b: pd.concat([b, b.iloc[[0]]], ignore_index=True),
-     "bodies, row 6, column 'body_id': [unique] body id 'SG' is repeated (first on row 2)"),
-    (lambda b: b.drop(columns="tier"), "bodies, row 1, column 'tier': [missing-column]"),
+     "bodies, row 6, column 'body_id': body id 'SG' is repeated (first on row 2)"),
+    (lambda b: b.drop(columns="tier"), "bodies, row 1, column 'tier': "),
 ])
 def test_bad_bodies(edit, expected):
     assert any(m.startswith(expected) for m in problems_for(bodies_edit=edit)), expected
@@ -213,16 +213,16 @@ def test_bad_bodies(edit, expected):
 
 @pytest.mark.parametrize(("edit", "expected"), [
     (lambda r: r.assign(relation=r["relation"].where(r.index != 0, "owns")),
-     "relations, row 2, column 'relation': [enum] unknown relation 'owns': expected one of "
+     "relations, row 2, column 'relation': unknown relation 'owns': expected one of "
      "accountable_to, funds"),
     (lambda r: r.assign(to_body=r["to_body"].where(r.index != 0, "HB")),
-     "relations, row 2, column 'to_body': [self-relation]"),
+     "relations, row 2, column 'to_body': "),
     (lambda r: pd.concat([r, r.iloc[[1]]], ignore_index=True),
-     "relations, row 10: [duplicate] CO funds IJB is recorded twice (first on row 3)"),
+     "relations, row 10: CO funds IJB is recorded twice (first on row 3)"),
     (lambda r: r.assign(confidence=r["confidence"].where(r.index != 0, "U")),
-     "relations, row 2, column 'confidence': [confidence] confidence 'U' but sheet code 'V'"),
+     "relations, row 2, column 'confidence': confidence 'U' but sheet code 'V'"),
     (lambda r: r.assign(source_id=r["source_id"].where(r.index != 4, None)),
-     "relations, row 6, column 'source_id': [source-id] no source id"),
+     "relations, row 6, column 'source_id': no source id"),
     (lambda r: r.drop(columns="from_body"), "relations, row 1, column 'from_body'"),
 ])
 def test_bad_relations(edit, expected):
@@ -245,7 +245,7 @@ def test_committed_file_with_unknown_body_names_the_file(tmp_path):
     with pytest.raises(DataValidationError) as err:
         governance.load(raw)
     assert str(err.value).startswith("data/raw/governance.csv, row 4, column 'from_body': "
-                                     "[foreign-key] body 'NL-NZX' is not a body of case NL "
+                                     "body 'NL-NZX' is not a body of case NL "
                                      "in data/raw/governance_bodies.csv")
 
 

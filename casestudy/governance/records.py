@@ -20,7 +20,7 @@ The committed tables are ``data/raw/governance_bodies.csv`` and ``data/raw/gover
 >>> relations = pd.DataFrame({"case": ["SCO"], "from_body": ["SCO-HB"],
 ...     "relation": ["funds"], "to_body": ["SCO-IJ"], "source_id": ["S1"]})
 >>> print(check(bodies, relations)[0])  # doctest: +NORMALIZE_WHITESPACE
-relations, row 2, column 'to_body': [foreign-key] body 'SCO-IJ' is not a body of case SCO
+relations, row 2, column 'to_body': body 'SCO-IJ' is not a body of case SCO
 in bodies (expected one of SCO-HB, SCO-IJB)
 """
 
