@@ -21,6 +21,18 @@ class Robustness:
 
     runs: pd.DataFrame
 
+    def __repr__(self) -> str:
+        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
+        body = self.table().to_string(index=False, float_format="{:.3f}".format)
+        return f"Robustness sweep over {n_runs} runs: share of runs with each term\n{body}"
+
+    def _repr_html_(self) -> str:
+        from casestudy.qca._display import block, frame_html
+
+        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
+        return block(f"Robustness sweep over {n_runs} runs: share of runs with each term",
+                     frame_html(self.table()))
+
     def table(self) -> pd.DataFrame:
         """Per term: in how many of the runs it appears in some model, and the share."""
         ok = self.runs[self.runs["status"] == "ok"]
