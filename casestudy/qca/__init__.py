@@ -12,6 +12,8 @@ M1: A <-> Y
 """
 
 from casestudy.qca.calibrate import calibrate
+from casestudy.qca.case_selection import CaseSelection, case_selection
+from casestudy.qca.clusters import ClusterDiagnostics, cluster_diagnostics, cluster_fit
 from casestudy.qca.minimize import minimal_covers, minimize, prime_implicants
 from casestudy.qca.necessity import necessity, necessity_fit
 from casestudy.qca.plot import xy_plot
@@ -21,10 +23,15 @@ from casestudy.qca.tidy import sets_wide
 from casestudy.qca.truthtable import TruthTable, truth_table
 
 __all__ = [
+    "CaseSelection",
+    "ClusterDiagnostics",
     "Robustness",
     "Solution",
     "TruthTable",
     "calibrate",
+    "case_selection",
+    "cluster_diagnostics",
+    "cluster_fit",
     "minimal_covers",
     "minimize",
     "necessity",

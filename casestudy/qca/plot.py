@@ -79,6 +79,8 @@ def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
     ring, with a leader line beyond the first two rings). A label that finds no free
     place keeps the last one tried, with its leader line.
     """
+    # Settle the (constrained) layout first: positions measured before it would move.
+    ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     taken = [artist.get_window_extent(renderer) for artist in avoid if artist is not None]
