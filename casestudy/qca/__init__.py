@@ -17,7 +17,14 @@ from casestudy.qca.clusters import ClusterDiagnostics, cluster_diagnostics, clus
 from casestudy.qca.minimize import minimal_covers, minimize, prime_implicants
 from casestudy.qca.necessity import necessity, necessity_fit
 from casestudy.qca.plot import xy_plot
-from casestudy.qca.robustness import Robustness, robustness
+from casestudy.qca.robustness import (
+    Robustness,
+    RobustnessFit,
+    RobustnessRanges,
+    robustness,
+    robustness_fit,
+    robustness_ranges,
+)
 from casestudy.qca.solution import Solution
 from casestudy.qca.tidy import sets_wide
 from casestudy.qca.truthtable import TruthTable, truth_table
@@ -26,6 +33,8 @@ __all__ = [
     "CaseSelection",
     "ClusterDiagnostics",
     "Robustness",
+    "RobustnessFit",
+    "RobustnessRanges",
     "Solution",
     "TruthTable",
     "calibrate",
@@ -38,6 +47,8 @@ __all__ = [
     "necessity_fit",
     "prime_implicants",
     "robustness",
+    "robustness_fit",
+    "robustness_ranges",
     "sets_wide",
     "truth_table",
     "xy_plot",
