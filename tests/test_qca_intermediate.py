@@ -237,3 +237,17 @@ def test_non_string_labels_are_kept_as_strings_and_long_data_checked():
     long = pd.read_csv(io.StringIO("site_id,set,membership\nNA,A,1\nNA,Y,1\n"))
     with pytest.raises(DataValidationError, match="keep_default_na=False"):
         sets_wide(long)
+
+
+def test_ten_or_more_models_are_numbered_as_r_prints_them():
+    # R prints M01 ... M10 when there are ten or more models (tests/testthat/_snaps/
+    # minimize.md, mmv.e3); "M1" still finds M01.
+    from casestudy.qca.minimize import model_name
+
+    assert [model_name(k, 10) for k in (1, 9, 10)] == ["M01", "M09", "M10"]
+    cyc = pd.DataFrame([(0, 0, 0, 1), (0, 0, 1, 1), (0, 1, 0, 1), (1, 0, 1, 1),
+                        (1, 1, 0, 1), (1, 1, 1, 1), (0, 1, 1, 0), (1, 0, 0, 0)],
+                       columns=list("ABCY"))
+    sol = minimize(truth_table(cyc, "Y"))
+    assert [m.name for m in sol.models] == ["M1", "M2"]
+    assert sol.expression("M1") == sol.expression(0)

@@ -346,6 +346,15 @@ def _solve(tt: TruthTable, on: np.ndarray, dont_care: np.ndarray,
     return primes, minimal_covers(chart, max_models=max_models)
 
 
+def model_name(k: int, n: int) -> str:
+    """R QCA's model label: M1 ... M9, or M01 ... M10 when there are ten or more.
+
+    >>> model_name(3, 4), model_name(3, 12)
+    ('M3', 'M03')
+    """
+    return f"M{k:0{len(str(n))}d}"
+
+
 def _model_key(primes: np.ndarray, terms: Sequence[int]) -> tuple[tuple[int, ...], ...]:
     return tuple(sorted(tuple(int(v) for v in primes[i]) for i in terms))
 
@@ -439,7 +448,7 @@ def minimize(tt: TruthTable, *, include: str = "",
         models = []
         for k, terms in enumerate(covers_, start=1):
             used = np.setdiff1d(covered_rows(primes[list(terms)], tt.levels), on)
-            models.append(Model(f"M{k}", terms, "", used))
+            models.append(Model(model_name(k, len(covers_)), terms, "", used))
         return _named(Solution(tt, kind, include, None, primes, models))
 
     expectations = _expectations(tt, dir_exp)
@@ -456,7 +465,7 @@ def minimize(tt: TruthTable, *, include: str = "",
         for k, key in enumerate(keys, start=1):
             terms = tuple(sorted(index[t] for t in key))
             used = np.setdiff1d(covered_rows(ordered[list(terms)], tt.levels), on)
-            models.append(Model(f"{prefix}M{k}", terms, origin, used))
+            models.append(Model(prefix + model_name(k, len(keys)), terms, origin, used))
     spec = dict(dir_exp) if not isinstance(dir_exp, str) else parse_dir_exp(dir_exp,
                                                                            tt.conditions)
     return _named(Solution(tt, "intermediate", include, spec, ordered, models, easy))

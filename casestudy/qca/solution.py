@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -62,6 +63,11 @@ class Solution:
             return self.models[model]
         for m in self.models:
             if m.name == model:
+                return m
+        # "M1" finds R's zero-padded "M01" (ten or more models).
+        wanted = re.sub(r"M0+(?=\d)", "M", str(model))
+        for m in self.models:
+            if re.sub(r"M0+(?=\d)", "M", m.name) == wanted:
                 return m
         raise CaseStudyError(f"no model {model!r}; models are {[m.name for m in self.models]}")
 
