@@ -124,3 +124,20 @@ def test_negated_multi_value_outcome_ten_models_numbered_as_r():
         "M09: D[1] + A[1]*D[3] + B[0]*C[0] <-> ~E[3]",
         "M10: D[1] + B[0]*C[0] + C[0]*D[3] <-> ~E[3]"]
     assert sol.expression("M1") == sol.expression("M01") == "B[1] + D[0] + D[1]"
+
+
+def test_every_column_as_outcome_bau_data():
+    # d.Bau and Bau.cna <- minimize(d.Bau, outcome = names(d.Bau), include = "?", ...)
+    # from the same test file; the snapshot prints these models, and for E the fit and
+    # cases below (print(Bau.cna$E, details = TRUE, show.cases = TRUE)).
+    bau = pd.DataFrame({"U": [1, 1, 1, 1, 0, 0, 0, 0], "D": [1, 1, 0, 0, 1, 1, 0, 0],
+                        "L": [1, 1, 1, 1, 1, 1, 0, 0], "G": [1, 0, 1, 0, 1, 0, 1, 0],
+                        "E": [1, 1, 1, 1, 1, 1, 1, 0]}, index=list("abcdefgh"))
+    expected = {"U": "M1: ~D*L -> U", "D": "M1: ~U*L -> D", "L": "M1: U + D <-> L",
+                "G": "M1: ~L*E -> G\nM2: ~U*~D*E -> G", "E": "M1: L + G <-> E"}
+    for outcome, text in expected.items():
+        assert str(minimize(truth_table(bau, outcome, incl_cut=1), include="?")) == text
+    fit = minimize(truth_table(bau, "E", incl_cut=1), include="?").table()
+    assert fit["covS"].round(3).tolist() == [0.857, 0.571]
+    assert fit["covU"].round(3).tolist() == [0.429, 0.143]
+    assert fit["cases"].tolist() == ["f; e; d; c; b; a", "g; e; c; a"]
