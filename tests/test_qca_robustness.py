@@ -117,3 +117,16 @@ def test_fuzzy_thresholds_keep_their_order():
     assert stops <= {"threshold order", "solution changes"}
     with pytest.raises(CaseStudyError, match="no solution to test"):
         robustness_ranges(raw, "Y", incl_cut=1.0, calibrations={"X": (55, 58, 59)})
+
+
+def test_robust_case_types_by_hand(fuzzy):
+    initial = minimize(truth_table(fuzzy, "Y", incl_cut=0.8), include="?")
+    strict = minimize(truth_table(fuzzy, "Y", incl_cut=0.95), include="?")
+    types = robustness_fit(initial, [strict]).cases().set_index("case")["type"]
+    # IS = A + B = .9 .8 .9 .2 .6 .8; minTS = maxTS = A*~B = .8 .3 .1 .2 .6 .2;
+    # Y = .9 .7 .6 .1 .6 .5. p: IS*minTS = .8, Y .9 -> robust typical; q: IS*~minTS =
+    # .7, Y .7 -> shaky typical; r: .9, Y .6 -> shaky typical; s: outside both, Y .1 ->
+    # irrelevant; t: IS*minTS = .6, Y .6 -> robust typical; u: Y = 0.5 -> ambiguous.
+    assert types.to_dict() == {"p": "robust typical", "q": "shaky typical",
+                               "r": "shaky typical", "s": "irrelevant",
+                               "t": "robust typical", "u": "ambiguous"}

@@ -183,6 +183,33 @@ class RobustnessFit:
             "RF_SC_maxTS": float(np.minimum(is_, hi).sum() / np.maximum(is_, hi).sum()),
             "n_tests": self.n_tests}])
 
+    def cases(self) -> pd.DataFrame:
+        """Each case's robustness type (Oana and Schneider 2021; SetMethods ``rob.cases``):
+        robust typical / deviant (in IS and minTS, Y above / below 0.5), shaky typical /
+        deviant (in IS, not in minTS), possible typical / deviant (not in IS, in maxTS),
+        extreme deviant coverage (in neither, Y above 0.5) and irrelevant (in neither, Y
+        below); "ambiguous" where a membership or Y is exactly 0.5."""
+        m = self.members
+        is_, lo, hi, y = (m[c].to_numpy() for c in ("IS", "minTS", "maxTS", "Y"))
+        zones = [("robust", np.minimum(is_, lo)), ("shaky", np.minimum(is_, 1 - lo)),
+                 ("possible", np.minimum(1 - is_, hi)),
+                 ("outside", np.minimum(1 - is_, 1 - hi))]
+        names = {("robust", True): "robust typical", ("robust", False): "robust deviant",
+                 ("shaky", True): "shaky typical", ("shaky", False): "shaky deviant",
+                 ("possible", True): "possible typical",
+                 ("possible", False): "possible deviant",
+                 ("outside", True): "extreme deviant coverage",
+                 ("outside", False): "irrelevant"}
+        kinds = []
+        for k in range(len(m)):
+            kind = "ambiguous"
+            if y[k] != 0.5:
+                for zone, memb in zones:
+                    if memb[k] > 0.5:
+                        kind = names[(zone, bool(y[k] > 0.5))]
+            kinds.append(kind)
+        return m.assign(type=kinds)
+
     def __repr__(self) -> str:
         body = self.table().to_string(index=False, float_format="{:.3f}".format)
         return f"Robustness fit of {self.n_tests} test solutions against {self.initial}\n{body}"
