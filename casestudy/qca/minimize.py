@@ -291,11 +291,6 @@ def _expectations(tt: TruthTable, dir_exp: Mapping[str, object] | str
     return out
 
 
-def _contains(prime: np.ndarray, term: np.ndarray) -> bool:
-    """Is ``term`` a subset of ``prime`` (every literal of the prime is in the term)?"""
-    return bool(np.all((prime < 0) | (prime == term)))
-
-
 def easy_terms(complex_terms: np.ndarray, parsimonious_terms: np.ndarray,
                expectations: Sequence[frozenset[int] | None]) -> np.ndarray:
     """R QCA's reduced terms for one (conservative model, parsimonious model) pair.
@@ -312,20 +307,24 @@ def easy_terms(complex_terms: np.ndarray, parsimonious_terms: np.ndarray,
     ...            [frozenset({1})] * 3).tolist()
     [[-1, -1, 0], [1, 1, 1]]
     """
-    out = []
-    for comp in complex_terms:
-        for prime in parsimonious_terms:
-            if not _contains(prime, comp):
-                continue
-            res = comp.copy()
-            for j, expected in enumerate(expectations):
-                if comp[j] >= 0 and prime[j] < 0 and expected is not None \
-                        and int(comp[j]) not in expected:
-                    res[j] = -1
-            out.append(res)
-    if not out:
-        return np.empty((0, complex_terms.shape[1]), dtype=np.int8)
-    return np.unique(np.asarray(out, dtype=np.int8), axis=0)
+    comp = np.asarray(complex_terms, dtype=np.int8)
+    prime = np.asarray(parsimonious_terms, dtype=np.int8)
+    top = max(int(comp.max(initial=0)), max((max(e) for e in expectations if e), default=0))
+    # against[j, v]: a literal at level v of condition j runs against its expectation.
+    against = np.zeros((comp.shape[1], top + 2), dtype=bool)
+    for j, expected in enumerate(expectations):
+        if expected is not None:
+            against[j, :] = True
+            against[j, sorted(expected)] = False
+    against[:, -1] = False  # the column a left-out condition (-1) indexes
+    c, p = comp[:, None, :], prime[None, :, :]
+    contains = np.all((p < 0) | (p == c), axis=2)
+    cols = np.arange(comp.shape[1])
+    drop = (c >= 0) & (p < 0) & against[cols, comp][:, None, :]
+    reduced = np.where(drop, np.int8(-1), np.broadcast_to(c, drop.shape))[contains]
+    if len(reduced) == 0:
+        return np.empty((0, comp.shape[1]), dtype=np.int8)
+    return np.unique(reduced, axis=0)
 
 
 def easy_counterfactuals(tt: TruthTable, candidates: np.ndarray,
@@ -372,6 +371,7 @@ def _intermediate(tt: TruthTable, on: np.ndarray, contradictions: np.ndarray,
     p_primes, p_covers = _solve(tt, on, dont_care, max_models)
     no_expectations = all(e is None for e in expectations)
     groups: dict[tuple, dict] = {}
+    solved: dict[tuple[int, ...], tuple] = {}
     for ci, c_terms in enumerate(c_covers, start=1):
         for pi, p_terms in enumerate(p_covers, start=1):
             pair = f"C{ci}P{pi}"
@@ -385,8 +385,13 @@ def _intermediate(tt: TruthTable, on: np.ndarray, contradictions: np.ndarray,
                 reduced = easy_terms(c_primes[list(c_terms)], p_primes[list(p_terms)],
                                      expectations)
                 easy = easy_counterfactuals(tt, assumed, reduced)
-                sub_primes, sub_covers = _solve(tt, on, easy, max_models)
-                keys = tuple(_model_key(sub_primes, sub) for sub in sub_covers)
+                # Pairs often share their easy counterfactuals: solve each set once.
+                known = solved.get(tuple(easy))
+                if known is None:
+                    sub_primes, sub_covers = _solve(tt, on, easy, max_models)
+                    known = tuple(_model_key(sub_primes, sub) for sub in sub_covers)
+                    solved[tuple(easy)] = known
+                keys = known
             group = groups.setdefault(keys, {"pairs": [], "easy": {}})
             group["pairs"].append(pair)
             group["easy"][pair] = easy
