@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
 
 from casestudy.qca.truthtable import coverage, fuzzy_incl, fuzzy_pri
 
@@ -71,8 +72,10 @@ _RINGS = (4, 10, 18, 28, 40)
 
 
 def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
-                 fontsize: float = 7, avoid: Sequence = ()) -> list[Annotation]:
-    """Label points so that no label overlaps another, the axes' edge or ``avoid``.
+                 fontsize: float = 7, avoid: Sequence = (), gap: float = 3.0
+                 ) -> list[Annotation]:
+    """Label points so that no label comes within ``gap`` pixels of another label, of
+    another labelled point, of the axes' edge or of an artist in ``avoid`` (a legend).
 
     A greedy placement in the order given (deterministic): each label takes the first
     free position around its point (corners, then above and below, further out ring by
@@ -84,8 +87,11 @@ def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
     taken = [artist.get_window_extent(renderer) for artist in avoid if artist is not None]
+    centres = ax.transData.transform([(x, y) for x, y, _ in spots]) if len(spots) else []
+    points = [Bbox.from_extents(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in centres]
     out = []
-    for x, y, text in spots:
+    for k, (x, y, text) in enumerate(spots):
+        others = taken + points[:k] + points[k + 1:]
         ann = None
         for ring, step in enumerate(_RINGS):
             for dx, dy, ha, va in _CORNERS:
@@ -96,10 +102,10 @@ def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
                 ann = ax.annotate(text, (x, y), xytext=(dx * step, dy * step),
                                   textcoords="offset points", ha=ha, va=va,
                                   fontsize=fontsize, arrowprops=arrow)
-                box = ann.get_window_extent(renderer).expanded(1.04, 1.08)
+                box = ann.get_window_extent(renderer).padded(gap)
                 inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
                           and box.y1 <= frame.y1)
-                if inside and not any(box.overlaps(other) for other in taken):
+                if inside and not any(box.overlaps(other) for other in others):
                     break
             else:
                 continue
