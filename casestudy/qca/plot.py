@@ -91,22 +91,26 @@ def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
     points = [Bbox.from_extents(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in centres]
     out = []
     for k, (x, y, text) in enumerate(spots):
-        others = taken + points[:k] + points[k + 1:]
         ann = None
-        for ring, step in enumerate(_RINGS):
-            for dx, dy, ha, va in _CORNERS:
-                if ann is not None:
-                    ann.remove()
-                arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if ring > 1 \
-                    else None
-                ann = ax.annotate(text, (x, y), xytext=(dx * step, dy * step),
-                                  textcoords="offset points", ha=ha, va=va,
-                                  fontsize=fontsize, arrowprops=arrow)
-                box = ann.get_window_extent(renderer).padded(gap)
-                inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1 and box.y0 >= frame.y0
-                          and box.y1 <= frame.y1)
-                if inside and not any(box.overlaps(other) for other in others):
-                    break
+        # Keep clear of the other points where there is room; in a crowd, of labels only.
+        for others in (taken + points[:k] + points[k + 1:], taken):
+            for ring, step in enumerate(_RINGS):
+                for dx, dy, ha, va in _CORNERS:
+                    if ann is not None:
+                        ann.remove()
+                    arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#777777"} \
+                        if ring > 1 else None
+                    ann = ax.annotate(text, (x, y), xytext=(dx * step, dy * step),
+                                      textcoords="offset points", ha=ha, va=va,
+                                      fontsize=fontsize, arrowprops=arrow)
+                    box = ann.get_window_extent(renderer).padded(gap)
+                    inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1
+                              and box.y0 >= frame.y0 and box.y1 <= frame.y1)
+                    if inside and not any(box.overlaps(other) for other in others):
+                        break
+                else:
+                    continue
+                break
             else:
                 continue
             break
