@@ -131,3 +131,11 @@ def test_case_selection_display_and_plot(solution):
         "typical", "deviant consistency in degree", "deviant consistency",
         "deviant coverage", "individually irrelevant"}
     plt.close(ax.figure)
+
+
+def test_cluster_fit_for_necessity_swaps_the_sums():
+    fit = cluster_fit(X, Y, UNIT, YEAR, necessity=True).set_index(["level", "group"])
+    # Necessity: consistency = sum min / sum Y, coverage = sum min / sum X.
+    assert fit.loc[("pooled", "(all)"), ["consistency", "coverage"]].tolist() == \
+        pytest.approx([3.1 / 3.6, 3.1 / 3.5])
+    assert fit.loc["between", "consistency"].tolist() == pytest.approx([1.2 / 1.7, 1.0])

@@ -51,9 +51,11 @@ def distance(values: np.ndarray) -> float:
 
 
 def cluster_fit(x: np.ndarray, y: np.ndarray, unit: Sequence[object],
-                cluster: Sequence[object]) -> pd.DataFrame:
+                cluster: Sequence[object], *, necessity: bool = False) -> pd.DataFrame:
     """Pooled, between (per cluster) and within (per unit) consistency and coverage of
-    sufficiency of ``x`` for ``y``; one row per level and group (tidy).
+    sufficiency of ``x`` for ``y``; one row per level and group (tidy). With
+    ``necessity=True`` the same for "x is necessary for y": consistency Σ min / Σ Y and
+    coverage Σ min / Σ X (SetMethods' ``cluster(..., necessity = TRUE)``).
 
     >>> fit = cluster_fit(np.array([1.0, 1, 1, 0]), np.array([1.0, 0, 1, 1]),
     ...                   ["a", "b", "a", "b"], ["t1", "t1", "t2", "t2"])
@@ -68,14 +70,15 @@ def cluster_fit(x: np.ndarray, y: np.ndarray, unit: Sequence[object],
         raise CaseStudyError(f"cluster_fit needs one unit and one cluster per case: got "
                              f"{len(x)} memberships, {len(y)} outcomes, {len(unit)} units "
                              f"and {len(cluster)} clusters")
+    cons, cov = (coverage, fuzzy_incl) if necessity else (fuzzy_incl, coverage)
     records = [{"level": "pooled", "group": "(all)", "n": len(x),
-                "consistency": float(fuzzy_incl(x, y)), "coverage": float(coverage(x, y))}]
+                "consistency": float(cons(x, y)), "coverage": float(cov(x, y))}]
     for level, keys in (("between", cluster), ("within", unit)):
         for key in pd.unique(keys):
             pick = keys == key
             records.append({"level": level, "group": key, "n": int(pick.sum()),
-                            "consistency": float(fuzzy_incl(x[pick], y[pick])),
-                            "coverage": float(coverage(x[pick], y[pick]))})
+                            "consistency": float(cons(x[pick], y[pick])),
+                            "coverage": float(cov(x[pick], y[pick]))})
     return pd.DataFrame.from_records(records)
 
 
