@@ -241,7 +241,7 @@ def case_selection(solution: Solution, model: str | int = 0) -> CaseSelection:
        t       individually irrelevant
     """
     tt = solution.truth_table
-    m = solution._model(model)
+    m = solution.model(model)
     x = solution.membership(m).to_numpy()
     y = tt.y
     names = [solution.term(i) for i in m.terms]

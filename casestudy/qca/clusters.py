@@ -184,7 +184,7 @@ def cluster_diagnostics(solution: Solution, data: pd.DataFrame, *, unit: str, cl
         raise CaseStudyError(f"cluster_diagnostics: the data has {len(data)} rows but the "
                              f"truth table {len(tt.y)} cases; pass the frame the truth "
                              "table was built from")
-    m = solution._model(model)
+    m = solution.model(model)
     units, clusters = data[unit].to_numpy(), data[cluster].to_numpy()
     parts = [cluster_fit(solution.membership(m).to_numpy(), tt.y, units, clusters)
              .assign(term="solution")]

@@ -274,7 +274,7 @@ def robustness_fit(initial: Solution, tests: Sequence[Solution], *,
     members = pd.DataFrame({"case": cases, "IS": is_,
                             "RC": np.minimum(is_, ts.min(axis=0)), "minTS": ts.min(axis=0),
                             "maxTS": ts.max(axis=0), "Y": initial.truth_table.y})
-    name = initial._model(model)
+    name = initial.model(model)
     return RobustnessFit(f"{name.name}: {name.expression}", len(tests), members)
 
 

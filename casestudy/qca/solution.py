@@ -56,7 +56,8 @@ class Solution:
     def _membership(self) -> np.ndarray:
         return term_membership(self.truth_table, self.primes)
 
-    def _model(self, model: str | int | Model) -> Model:
+    def model(self, model: str | int | Model) -> Model:
+        """One model by name ("M1", R's "M01" too), position or itself."""
         if isinstance(model, Model):
             return model
         if isinstance(model, int):
@@ -91,7 +92,7 @@ class Solution:
     def expression(self, model: str | int | Model = 0) -> str:
         """A model as R QCA prints it: terms common to all models (of its group of pairs,
         for the intermediate solution) first, the rest in parentheses when models differ."""
-        m = self._model(model)
+        m = self.model(model)
         shared = self._shared[m.origin]
         common = [t for t in m.terms if t in shared]
         other = [t for t in m.terms if t not in shared]
@@ -102,7 +103,7 @@ class Solution:
 
     def membership(self, model: str | int = 0) -> pd.Series:
         """Each case's membership in a model (the maximum over its terms)."""
-        m = self._model(model)
+        m = self.model(model)
         return pd.Series(self._model_membership(m), index=self.truth_table.cases, name=m.name)
 
     def _model_membership(self, m: Model) -> np.ndarray:
@@ -157,7 +158,7 @@ class Solution:
     def simplifying_assumptions(self, model: str | int = 0) -> pd.DataFrame:
         """The remainders (and included contradictions) a model treats as positive: for the
         intermediate solution, the easy counterfactuals it uses."""
-        return self._rows(self._model(model).assumptions)
+        return self._rows(self.model(model).assumptions)
 
     def easy_counterfactuals(self, pair: str = "C1P1") -> pd.DataFrame:
         """The easy counterfactuals of one (conservative, parsimonious) pair of the
@@ -233,7 +234,7 @@ class Solution:
         frame = pd.DataFrame({"X": self.membership(model).to_numpy(),
                               "Y": self.truth_table.y,
                               "case": self.truth_table.cases})
-        m = self._model(model)
+        m = self.model(model)
         ax = xy_plot(frame, x="X", y="Y", label="case" if labels else None, ax=ax)
         ax.set_xlabel(f"{m.name}: {self.expression(m)}")
         ax.set_ylabel(str(self.truth_table.outcome))
