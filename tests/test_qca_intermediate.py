@@ -137,25 +137,23 @@ def test_multi_value_expectations():
 
 
 def test_several_pairs_are_grouped_and_named_as_r_prints_them():
-    # The cyclic chart f = m(0,1,2,5,6,7) has two conservative models and, with 3 and 4
-    # as remainders, parsimonious models too: the pairs that give the same models are
-    # reported together and names stay unique.
-    cyc = pd.DataFrame([(0, 0, 0, 1), (0, 0, 1, 1), (0, 1, 0, 1), (1, 0, 1, 1),
-                        (1, 1, 0, 1), (1, 1, 1, 1)], columns=list("ABCY"))
-    cyc = pd.concat([cyc, pd.DataFrame([(0, 1, 1, 0)], columns=list("ABCY"))],
-                    ignore_index=True)
-    tt = truth_table(cyc, "Y")
-    sol = minimize(tt, include="?", dir_exp={"A": 1, "B": 1, "C": 1})
-    names = [m.name for m in sol.models]
-    assert len(set(names)) == len(names)
-    pairs = [p for m in sol.models for p in m.origin.split(", ")]
-    assert set(pairs) == set(sol.easy)
-    text = str(sol)
-    assert text.startswith("From C1P1")
-    groups = dict.fromkeys(m.origin for m in sol.models)
-    assert text.count("From ") == len(groups)
-    if len(groups) > 1:
-        assert all("-M" in n for n in names)
+    # ON 000, 010, 011, 100, 110; OFF 101; remainders 001, 111. Conservative
+    # ~C + ~A*B; parsimonious P1 ~C + (~A) (assumes 001), P2 ~C + (B) (assumes 111).
+    # With A, B, C expected present: in ~A, the term ~A*B keeps B (expected), so 001 is
+    # not easy and C1P1 gives the conservative model; in B, ~A*B loses ~A (against A),
+    # so 111 is easy and C1P2 gives B + ~C. R prints each group under its pair.
+    data = pd.DataFrame({"A": [0, 0, 0, 1, 1, 1], "B": [0, 1, 1, 0, 0, 1],
+                         "C": [0, 0, 1, 0, 1, 0], "Y": [1, 1, 1, 1, 0, 1]})
+    tt = truth_table(data, "Y", incl_cut=1)
+    sol = minimize(tt, include="?", dir_exp="1,1,1")
+    assert str(sol) == ("From C1P1:\nM1: ~C + ~A*B <-> Y\n\n"
+                        "From C1P2:\nM1: B + ~C <-> Y")
+    assert [m.name for m in sol.models] == ["C1P1-M1", "C1P2-M1"]
+    assert [m.origin for m in sol.models] == ["C1P1", "C1P2"]
+    assert sol.easy_counterfactuals("C1P1").empty
+    assert sol.easy_counterfactuals("C1P2")["row"].tolist() == [8]
+    assert sol.expression("C1P2-M1") == "B + ~C"
+    assert set(sol.table()["origin"]) == {"C1P1", "C1P2"}
 
 
 def test_bad_expectations(hand):

@@ -175,9 +175,12 @@ class Solution:
         return frame.reset_index()
 
     def _line(self, m: Model) -> str:
+        """R's line for a model; under its "From C1P2:" heading a model is numbered
+        within its group (M1), as R prints it, although its name is C1P2-M1."""
         y = self.truth_table.y
         arrow = "<->" if coverage(self._model_membership(m), y) >= 1 - TOL else "->"
-        return f"{m.name}: {m.expression or self.expression(m)} {arrow} " \
+        label = m.name.rsplit("-", 1)[-1]
+        return f"{label}: {m.expression or self.expression(m)} {arrow} " \
                f"{self.truth_table.outcome}"
 
     def __str__(self) -> str:
