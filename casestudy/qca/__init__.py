@@ -2,7 +2,11 @@
 
 The vocabulary and numbers of R's QCA package (Dușa): calibrate → truth_table → minimize
 (conservative, parsimonious, intermediate; all prime implicants and all minimal models) →
-parameters of fit; necessity for single conditions and disjunctions; robustness sweeps.
+parameters of fit; necessity for single conditions and disjunctions. After the solution,
+as R's SetMethods (Oana, Schneider, Thomann) does: robustness sweeps, sensitivity ranges
+and robustness fit (Oana and Schneider 2021), cluster diagnostics for pooled data
+(García-Castro and Ariño 2016) and case selection for within-case study (Schneider and
+Rohlfing 2013).
 
 >>> import pandas as pd
 >>> from casestudy import qca
