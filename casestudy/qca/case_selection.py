@@ -27,9 +27,9 @@ and individually irrelevant cases of the same truth-table row, the same with w i
 of T; typical and individually irrelevant cases of a term, (1 − (T_i − T_j)) +
 (1 − (Y_i − Y_j)) + 2·|Y_i − T_i| + |Y_j − T_j|. Where SetMethods splits a term into
 focal conjuncts for the typical-irrelevant pairs, this module takes the term as a whole
-(SetMethods' single-conjunct formula): the recommendation is per term, as the paper's
-Table 4 lists them. Typical cases covered by one term only ("uniquely covered") are
-preferred, as the paper recommends, then the score decides.
+(SetMethods' single-conjunct formula), so the recommendation is per term. Typical cases
+covered by one term only ("uniquely covered") are preferred, as Schneider and Rohlfing
+recommend for process tracing, then the score decides.
 """
 
 from __future__ import annotations

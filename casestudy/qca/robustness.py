@@ -2,7 +2,7 @@
 
 The protocol of Oana, I.-E. and Schneider, C. Q. (2021) "A robustness test protocol for
 applied QCA: theory and R software application", *Sociological Methods & Research*
-(doi:10.1177/00491241211036158), as R's SetMethods implements it:
+(online 2021), as R's SetMethods implements it:
 
 * sensitivity ranges (``rob.inclrange``, ``rob.ncutrange``, ``rob.calibrange``): how far
   incl_cut, n_cut and each calibration threshold can move, one at a time in steps, before
