@@ -79,7 +79,7 @@ def test_lipset_crisp_intermediate(lc):
     # minimize.md, github.com/dusadrian/QCA); LC has the same conservative
     # (DEV*~URB*LIT*STB + DEV*LIT*IND*STB) and parsimonious (DEV*STB) solutions, and by
     # R's rule DEV*~URB*LIT*STB loses ~URB only, so the one easy counterfactual is row 30
-    # (11101) and the answer is the same DEV*LIT*STB (Dușa 2019, ch. 8, on LC).
+    # (11101) and the answer is the same DEV*LIT*STB, now as R prints it for LF.
     tt = truth_table(lc, "SURV", incl_cut=1)
     sol = minimize(tt, include="?", dir_exp="1,1,1,1,1")
     assert str(sol) == "From C1P1:\nM1: DEV*LIT*STB <-> SURV"
