@@ -9,6 +9,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
+from matplotlib.text import Text
 
 from casestudy.qca import minimize, robustness, truth_table, xy_plot
 
@@ -67,7 +68,8 @@ def test_robustness_display(data):
 
 def _overlaps(ax) -> list[tuple[str, str]]:
     renderer = ax.figure.canvas.get_renderer()
-    boxes = [(t.get_text(), t.get_window_extent(renderer)) for t in ax.texts]
+    # The text itself: an annotation's own extent also spans its leader line.
+    boxes = [(t.get_text(), Text.get_window_extent(t, renderer)) for t in ax.texts]
     return [(a, b) for (a, ba), (b, bb) in itertools.combinations(boxes, 2) if ba.overlaps(bb)]
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.text import Annotation
-from matplotlib.transforms import Bbox
 
 from casestudy.qca.truthtable import coverage, fuzzy_incl, fuzzy_pri
 
@@ -79,34 +79,45 @@ def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
 
     A greedy placement in the order given (deterministic): each label takes the first
     free position around its point (corners, then above and below, further out ring by
-    ring, with a leader line beyond the first two rings). A label that finds no free
-    place keeps the last one tried, with its leader line.
+    ring, with a leader line beyond the first two rings); where the points leave no room
+    it settles for a place clear of the other labels only, and failing that keeps the
+    last place tried. Each label is measured once and the candidate places are boxes
+    computed from that size, so hundreds of points take well under a second.
     """
     # Settle the (constrained) layout first: positions measured before it would move.
     ax.figure.canvas.draw()
     renderer = ax.figure.canvas.get_renderer()
     frame = ax.get_window_extent(renderer)
-    taken = [artist.get_window_extent(renderer) for artist in avoid if artist is not None]
+    px = ax.figure.dpi / 72  # pixels per point
+    taken = [tuple(artist.get_window_extent(renderer).extents) for artist in avoid
+             if artist is not None]
     centres = ax.transData.transform([(x, y) for x, y, _ in spots]) if len(spots) else []
-    points = [Bbox.from_extents(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in centres]
+    points = np.array([(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in centres])
     out = []
     for k, (x, y, text) in enumerate(spots):
-        ann = None
-        # Keep clear of the other points where there is room; in a crowd, of labels only.
-        for others in (taken + points[:k] + points[k + 1:], taken):
+        probe = ax.annotate(text, (x, y), fontsize=fontsize)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = size.width, size.height
+        cx, cy = centres[k]
+        choice = None
+        others_points = np.delete(points, k, axis=0)
+        for others in (np.vstack([np.array(taken).reshape(-1, 4), others_points]),
+                       np.array(taken).reshape(-1, 4)):
             for ring, step in enumerate(_RINGS):
                 for dx, dy, ha, va in _CORNERS:
-                    if ann is not None:
-                        ann.remove()
-                    arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#777777"} \
-                        if ring > 1 else None
-                    ann = ax.annotate(text, (x, y), xytext=(dx * step, dy * step),
-                                      textcoords="offset points", ha=ha, va=va,
-                                      fontsize=fontsize, arrowprops=arrow)
-                    box = ann.get_window_extent(renderer).padded(gap)
-                    inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1
-                              and box.y0 >= frame.y0 and box.y1 <= frame.y1)
-                    if inside and not any(box.overlaps(other) for other in others):
+                    ax0 = cx + dx * step * px
+                    ay0 = cy + dy * step * px
+                    x0 = {"left": ax0, "right": ax0 - w, "center": ax0 - w / 2}[ha]
+                    y0 = ay0 if va == "bottom" else ay0 - h
+                    box = (x0 - gap, y0 - gap, x0 + w + gap, y0 + h + gap)
+                    choice = (dx * step, dy * step, ha, va, ring)
+                    inside = (box[0] >= frame.x0 and box[2] <= frame.x1
+                              and box[1] >= frame.y0 and box[3] <= frame.y1)
+                    clash = len(others) and bool(np.any(
+                        (box[0] < others[:, 2]) & (box[2] > others[:, 0])
+                        & (box[1] < others[:, 3]) & (box[3] > others[:, 1])))
+                    if inside and not clash:
                         break
                 else:
                     continue
@@ -114,6 +125,10 @@ def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
             else:
                 continue
             break
-        taken.append(ann.get_window_extent(renderer))
+        ox, oy, ha, va, ring = choice
+        arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if ring > 1 else None
+        ann = ax.annotate(text, (x, y), xytext=(ox, oy), textcoords="offset points",
+                          ha=ha, va=va, fontsize=fontsize, arrowprops=arrow)
+        taken.append(tuple(ann.get_window_extent(renderer).extents))
         out.append(ann)
     return out
