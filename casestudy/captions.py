@@ -69,13 +69,15 @@ def anchor(prefix: str, number: str) -> str:
 
 
 def source_ids(ids: Iterable[object] | str | None) -> list[str]:
-    """Distinct ids in first-seen order, ``;``-separated cells split; unknown ids raise.
+    """Distinct ids in study order (the order of ``data/raw/sources.csv``: England, Scotland,
+    the Netherlands, Italy, then the statistics), ``;``-separated cells split; unknown ids
+    raise.
 
-    Checking against ``data/raw/sources.csv`` here means a caption can never cite a source
-    the project does not list, and every link finds its entry in the References.
+    Checking against ``sources.csv`` here means a caption can never cite a source the
+    project does not list, and every link finds its entry in the References.
 
-    >>> source_ids(["S1;S2", "S1"])
-    ['S1', 'S2']
+    >>> source_ids(["S2;E10", "S1", "E2"])
+    ['E2', 'E10', 'S1', 'S2']
     """
     from casestudy import data, sources
 
@@ -83,14 +85,14 @@ def source_ids(ids: Iterable[object] | str | None) -> list[str]:
         return []
     cells = [ids] if isinstance(ids, str) else list(ids)
     found = sources.split_ids([c for c in cells if c is not None and not pd.isna(c)])
-    known = set(data.load_sources()["source_id"])
-    missing = [i for i in found if i not in known]
+    position = {sid: i for i, sid in enumerate(data.load_sources()["source_id"])}
+    missing = [i for i in found if i not in position]
     if missing:
         raise CaseStudyError(
             f"source id(s) {', '.join(missing)} not in data/raw/sources.csv "
-            f"(expected ids listed there, e.g. {sorted(known)[0]})"
+            f"(expected ids listed there, e.g. {next(iter(position))})"
         )
-    return found
+    return sorted(found, key=position.__getitem__)
 
 
 def cite_links(ids: Iterable[str]) -> str:

@@ -49,22 +49,25 @@ LONG_TEXT = 40
 #: Most decimals chosen automatically for a float column whose decimals are not stated.
 MAX_AUTO_DECIMALS = 3
 
-# Scoped by class so it wins over JupyterLab's and nbconvert's table rules (which
+# Element-and-class selectors outrank JupyterLab's and nbconvert's table rules (which
 # right-align every cell and fix the layout); identical for every table, so the report
-# template may also carry it once.
+# template may also carry it once. ``break-word`` (not ``anywhere``) keeps a column at
+# least as wide as its longest word.
 CSS = """\
-.cs-table{margin:1.2em 0;max-width:100%}
-.cs-table .cs-scroll{overflow-x:auto;max-width:100%}
-.cs-table table{border-collapse:collapse;table-layout:auto;margin:0;font-size:0.9em}
-.cs-table caption{caption-side:top;text-align:left;font-weight:600;padding:0 0 0.4em}
-.cs-table th,.cs-table td{padding:0.3em 0.6em;vertical-align:top;white-space:normal;\
-overflow-wrap:anywhere;max-width:32rem;border-bottom:1px solid #ddd;line-height:1.35}
-.cs-table thead th{border-bottom:2px solid #555;vertical-align:bottom}
-.cs-table .cs-text{text-align:left}
-.cs-table .cs-num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-.cs-table .cs-long{min-width:14rem}
-.cs-table details summary{cursor:pointer}
-.cs-table .cs-source-note{font-size:0.85em;color:#444;margin:0.4em 0 0}"""
+div.cs-table{margin:1.2em 0;max-width:100%}
+div.cs-table div.cs-scroll{overflow-x:auto;max-width:100%}
+div.cs-table table{border-collapse:collapse;table-layout:auto;margin:0;font-size:0.9em}
+div.cs-table caption{caption-side:top;text-align:left;font-weight:600;padding:0 0 0.4em}
+div.cs-table td,div.cs-table th{padding:0.3em 0.6em;vertical-align:top;white-space:normal;\
+overflow-wrap:break-word;max-width:32rem;border-bottom:1px solid #ddd;line-height:1.35}
+div.cs-table thead th{border-bottom:2px solid #555;vertical-align:bottom}
+div.cs-table td.cs-text,div.cs-table th.cs-text{text-align:left}
+div.cs-table td.cs-num,div.cs-table th.cs-num{text-align:right;\
+font-variant-numeric:tabular-nums;white-space:nowrap}
+div.cs-table .cs-long{min-width:12rem}
+div.cs-table details summary{cursor:pointer}
+div.cs-table span.cs-more{color:#555;font-style:italic}
+div.cs-table p.cs-source-note{font-size:0.85em;color:#444;margin:0.4em 0 0}"""
 
 _LINK = re.compile(r"\[([^\]]+)\]\(((?:https?://|#|\./|\.\./|[\w-]+\.html)[^)\s]*)\)")
 
@@ -107,14 +110,17 @@ def show(df: pd.DataFrame, caption: str, *, key: str | None = None,
     """Number ``df`` as the report's next table and render it in the house style.
 
     - ``key``: the column that identifies a row, shown first as the row header; with
-      ``None`` there is no row header. A named (or multi-level) index is turned into
-      columns first, and its first level becomes the key when none is given; pandas'
-      default integer index is never shown.
+      ``None`` there is no row header. An index of labels (named or not, e.g. a crosstab's
+      or a profile's) is turned into columns first, its first level the key when none is
+      given (name it with ``rename_axis`` for a header); an unnamed integer index (pandas'
+      default, or row labels left by filtering) is never shown.
     - ``source_ids``: a column of ``;``-separated ids (default ``"source_id"``, used when
       present; its cells are shown as links) or a list of ids. The note under the table
-      lists them once each, in first-seen order; unknown ids raise.
+      lists them once each, in study order (that of ``sources.csv``); unknown ids raise.
     - ``decimals``: decimals per numeric column; float columns not named get the fewest
-      decimals (up to 3) that show every value exactly, integers none.
+      decimals (up to 3) that show every value exactly, integers none. Columns named for
+      years have no thousands separator; p-values (``p``, ``p_value``, ``…_p``) below the
+      precision shown read "<0.001".
     - ``units``: appended to the header in parentheses, ``{"share": "%"}`` → "share (%)".
     - ``labels``: header text per column; other headers are the column names with
       underscores as spaces.
@@ -168,13 +174,17 @@ def _tidy_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     else:
         frame.columns = [str(c) for c in frame.columns]
     key = None
-    named = [n for n in frame.index.names if n is not None]
-    if named:
-        key = str(named[0])
-        frame = frame.reset_index()
-        frame.columns = [str(c) for c in frame.columns]
-    else:
+    index = frame.index
+    unnamed_numbers = (index.nlevels == 1 and index.name is None
+                       and pd.api.types.is_integer_dtype(index.dtype))
+    if unnamed_numbers:
+        # Row positions or labels left over from filtering: not something to show.
         frame = frame.reset_index(drop=True)
+    else:
+        names = [str(n) if n is not None else "" for n in index.names]
+        key = names[0]
+        frame = frame.reset_index()
+        frame.columns = [*names, *[str(c) for c in frame.columns[len(names):]]]
     duplicated = sorted({c for c in frame.columns if list(frame.columns).count(c) > 1})
     if duplicated:
         raise CaseStudyError(
@@ -215,28 +225,59 @@ def _auto_decimals(series: pd.Series) -> int:
 # --------------------------------------------------------------------------- cells
 
 def _text(value: object) -> str:
-    """Escaped text with markdown links made live."""
+    """Escaped text with markdown links made live and line breaks kept."""
     escaped = html.escape(str(value), quote=True)
-    return _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', escaped)
+    linked = _LINK.sub(lambda m: f'<a href="{m.group(2)}">{m.group(1)}</a>', escaped)
+    return linked.replace("\n", "<br>")
 
 
-def _number(value: object, places: int) -> str:
+def _is_year(col: str) -> bool:
+    return "year" in col.lower()
+
+
+def _is_p_value(col: str) -> bool:
+    name = col.lower().replace("-", "_")
+    return name in {"p", "p_value", "pvalue", "pr"} or name.endswith("_p")
+
+
+def _number(value: object, places: int, *, col: str) -> str:
+    # Years read as years ("2016", never "2,016"); other numbers get thousands separators.
+    sep = "" if _is_year(col) else ","
     if isinstance(value, Integral) and not isinstance(value, bool):
-        return f"{value:,d}" if places == 0 else f"{value:,.{places}f}"
+        return f"{value:{sep}d}" if places == 0 else f"{value:{sep}.{places}f}"
     if isinstance(value, Real):
-        if math.isinf(float(value)):
-            return "∞" if value > 0 else "−∞"
-        return f"{float(value):,.{places}f}".replace("-", "−")
+        number = float(value)
+        if math.isinf(number):
+            return "∞" if number > 0 else "−∞"
+        # A p-value below the shown precision is "<0.001", as journals print it, not 0.000.
+        if _is_p_value(col) and 0 <= number < 0.5 * 10 ** -places:
+            return f"&lt;{10 ** -places:.{places}f}" if places else "&lt;1"
+        # Rounded to zero reads 0.000, not −0.000; minus signs are true minus signs.
+        number = 0.0 if round(number, places) == 0 else number
+        return f"{number:{sep}.{places}f}".replace("-", "−")
     return _text(value)
 
 
 def _details(text: str) -> str:
+    """Short text as it is; long text with its opening as the summary and the rest inside.
+
+    A multi-line cell (one entry a line, as in the framework matrix) opens on its first
+    entry, whole, and says how many more it holds; a long single text opens on the words
+    that fit in ``SUMMARY_CHARS``. Nothing is dropped.
+    """
     if len(text) <= DETAILS_CHARS:
         return _text(text)
-    cut = text.rfind(" ", 0, SUMMARY_CHARS)
-    cut = cut if cut > 0 else SUMMARY_CHARS
-    return (f"<details><summary>{_text(text[:cut])}</summary>"
-            f"{_text(text[cut:].lstrip())}</details>")
+    lines = text.split("\n")
+    if len(lines) > 1 and len(lines[0]) <= 3 * DETAILS_CHARS:
+        head, rest = lines[0], "\n".join(lines[1:])
+        more = f"(+{len(lines) - 1} more)"
+    else:
+        cut = text.rfind(" ", 0, SUMMARY_CHARS)
+        cut = cut if cut > 0 else SUMMARY_CHARS
+        head, rest = text[:cut], text[cut:].lstrip(" ")
+        more = "(more)"
+    return (f'<details><summary>{_text(head)} <span class="cs-more">{more}</span></summary>'
+            f"{_text(rest)}</details>")
 
 
 def _missing(value: object) -> bool:
@@ -246,7 +287,8 @@ def _missing(value: object) -> bool:
         return False
 
 
-def _cell(value: object, *, numeric: bool, places: int, detail: bool, cite: bool) -> str:
+def _cell(value: object, *, col: str, numeric: bool, places: int, detail: bool,
+          cite: bool) -> str:
     if _missing(value):
         return ""
     if cite:
@@ -254,7 +296,7 @@ def _cell(value: object, *, numeric: bool, places: int, detail: bool, cite: bool
 
         return captions.cite_links(sources.split_ids(str(value)))
     if numeric:
-        return _number(value, places)
+        return _number(value, places, col=col)
     if isinstance(value, pd.Timestamp):
         return value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat()
     return _details(str(value)) if detail else _text(value)
@@ -272,8 +314,8 @@ def _render(frame: pd.DataFrame, *, caption: str, number: str, key: str | None,
         series = frame[col]
         numeric = _is_numeric(series)
         places = decimals.get(col, _auto_decimals(series) if numeric else 0)
-        shown[col] = [_cell(v, numeric=numeric, places=places, detail=col in details,
-                            cite=col == source_col) for v in series]
+        shown[col] = [_cell(v, col=col, numeric=numeric, places=places,
+                            detail=col in details, cite=col == source_col) for v in series]
         long = (not numeric and col in details) or (
             not numeric and series.dropna().astype(str).str.len().max() > LONG_TEXT)
         kind = "cs-num" if numeric else "cs-text"

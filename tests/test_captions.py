@@ -39,8 +39,10 @@ def test_anchor_replaces_the_dot() -> None:
     assert captions.anchor("fig", "10.12") == "fig-10-12"
 
 
-def test_source_ids_split_dedupe_in_order() -> None:
-    assert captions.source_ids(["E3;E1", "E1", None, "S2 ; E3"]) == ["E3", "E1", "S2"]
+def test_source_ids_split_dedupe_in_study_order() -> None:
+    # The order of sources.csv (E, S, N, I, statistics), numbers as numbers: E3 before E10.
+    assert captions.source_ids(["N2;E10", "E3", None, "S2 ; E10", "WB-WDI", "I1"]) == [
+        "E3", "E10", "S2", "N2", "I1", "WB-WDI"]
 
 
 def test_unknown_source_id_is_named() -> None:

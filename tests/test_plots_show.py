@@ -57,6 +57,19 @@ def test_reference_lines_do_not_make_a_bar_or_dot_chart_a_line_chart() -> None:
     plt.close(fig)
 
 
+def test_title_repeating_the_caption_is_said_once() -> None:
+    fig, ax = plt.subplots()
+    ax.imshow([[1, 2], [3, 4]])
+    ax.set_title("Finance goes with power")
+    ax.set_xticks([0, 1], ["NL", "IT"])
+    ax.set_yticks([0, 1], ["finance", "power"])
+    fig.canvas.draw()
+    text = alt_text(fig, "Finance goes with power")
+    assert text.startswith("Finance goes with power. Heatmap. Rows: finance and power. "
+                           "Columns: NL and IT. Cases shown: Netherlands and Italy.")
+    plt.close(fig)
+
+
 def test_scatter_and_heatmap_kinds() -> None:
     fig, ax = plt.subplots()
     ax.scatter([0.1, 0.5, 0.9], [0.2, 0.6, 0.4])
@@ -118,7 +131,7 @@ def test_show_caption_defaults_to_the_title(tmp_path: Path) -> None:
     ax.plot([1, 2], [1, 2])
     fig.suptitle("Fewer beds everywhere")
     shown = plots.show(fig, "01_t", directory=tmp_path)
-    assert shown.caption == "Fewer beds everywhere"
+    assert shown.caption == "Fewer beds everywhere."
     fig, ax = plt.subplots()
     ax.plot([1, 2], [1, 2])
     with pytest.raises(CaseStudyError, match="no caption and the figure has no title"):

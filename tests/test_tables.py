@@ -46,6 +46,13 @@ def test_named_index_becomes_the_key_row_header() -> None:
     assert _cells(markup)[:3] == ["case", "a", "b"]
 
 
+def test_unnamed_label_index_is_kept_as_the_key() -> None:
+    df = pd.DataFrame({"NL": ["a"], "IT": ["b"]}, index=["legislation"])
+    markup = tables.show(df, caption="c", source_ids=None).html
+    assert _cells(markup) == ["", "NL", "IT", "legislation", "a", "b"]
+    assert 'scope="row"' in markup
+
+
 def test_long_text_is_whole_never_cut() -> None:
     text = "word " * 80 + "end of the sentence."
     markup = tables.show(pd.DataFrame({"rationale": [text]}), caption="c",
@@ -59,10 +66,21 @@ def test_details_keep_every_word_expandable() -> None:
     text = " ".join(f"w{i}" for i in range(100))
     markup = tables.show(pd.DataFrame({"note": [text, "short"]}), caption="c",
                          source_ids=None, details=["note"]).html
-    summary, rest = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>",
-                              markup).groups()
+    summary, rest = re.search(r"<details><summary>(.*?) <span class=\"cs-more\">\(more\)"
+                              r"</span></summary>(.*?)</details>", markup).groups()
     assert f"{summary} {rest}" == text
     assert 'class="data row1 col0 cs-text cs-long" >short</td>' in markup
+
+
+def test_multi_line_cells_keep_their_lines_and_open_on_the_first() -> None:
+    text = "\n".join(f"(+) finding number {i} " + "x" * 40 for i in range(4))
+    markup = tables.show(pd.DataFrame({"cell": [text]}), caption="c", source_ids=None,
+                         details=["cell"]).html
+    summary, rest = re.search(r"<details><summary>(.*?)</summary>(.*?)</details>",
+                              markup).groups()
+    assert summary == "(+) finding number 0 " + "x" * 40 + ' <span class="cs-more">(+3 more)</span>'
+
+    assert rest.count("<br>") == 2 and rest.startswith("(+) finding number 1")
 
 
 def test_decimals_per_column_and_alignment() -> None:
@@ -81,18 +99,26 @@ def test_decimals_per_column_and_alignment() -> None:
     assert re.search(r"th\.col0 \{\s*text-align: left;", markup)
 
 
+def test_years_have_no_separator_and_small_p_values_read_below() -> None:
+    df = pd.DataFrame({"first_year": [2000], "n": [20000], "p_value": [3e-5],
+                       "estimate": [-0.00002]})
+    cells = _cells(tables.show(df, caption="c", source_ids=None,
+                               decimals={"p_value": 3, "estimate": 3}).html)
+    assert cells[4:] == ["2000", "20,000", "&lt;0.001", "0.000"]
+
+
 def test_auto_decimals_show_values_exactly() -> None:
     cells = _cells(tables.show(pd.DataFrame({"m": [0.33, 1.0, 0.67]}), caption="c",
                                source_ids=None).html)
     assert cells[1:] == ["0.33", "1.00", "0.67"]
 
 
-def test_source_note_from_rows_split_deduped_in_order() -> None:
-    df = pd.DataFrame({"fact": ["a", "b", "c"], "source_id": ["E3;E1", "E1", "N2"]})
+def test_source_note_from_rows_split_deduped_in_study_order() -> None:
+    df = pd.DataFrame({"fact": ["a", "b", "c"], "source_id": ["E3;E1", "N2", "E1"]})
     shown = tables.show(df, caption="c")
-    assert shown.source_ids == ["E3", "E1", "N2"]
-    assert ('<p class="cs-source-note">Sources: <a class="cite" href="#ref-E3">E3</a>, '
-            '<a class="cite" href="#ref-E1">E1</a>, '
+    assert shown.source_ids == ["E1", "E3", "N2"]
+    assert ('<p class="cs-source-note">Sources: <a class="cite" href="#ref-E1">E1</a>, '
+            '<a class="cite" href="#ref-E3">E3</a>, '
             '<a class="cite" href="#ref-N2">N2</a>.</p>') in shown.html
     # The row's own ids are links too.
     assert ('<a class="cite" href="#ref-E3">E3</a>, <a class="cite" href="#ref-E1">E1</a>'
@@ -139,7 +165,7 @@ def test_wide_tables_scroll_in_their_own_focusable_region() -> None:
     markup = tables.show(pd.DataFrame({f"c{i}": [i] for i in range(30)}), caption="c",
                          source_ids=None).html
     assert '<div class="cs-scroll" tabindex="0" role="region" aria-label="Table 2.1">' in markup
-    assert ".cs-table .cs-scroll{overflow-x:auto" in markup
+    assert "div.cs-table div.cs-scroll{overflow-x:auto" in markup
 
 
 def test_unknown_columns_are_named() -> None:

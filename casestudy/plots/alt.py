@@ -31,6 +31,7 @@ from collections.abc import Iterable
 import matplotlib.dates as mdates
 import numpy as np
 from matplotlib.axes import Axes
+from matplotlib.axis import Axis
 from matplotlib.collections import LineCollection, PathCollection, PolyCollection, QuadMesh
 from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
@@ -189,11 +190,23 @@ def _unique(items: Iterable[str]) -> list[str]:
     return [s for s in dict.fromkeys(i.strip() for i in items) if s]
 
 
-def describe(fig: Figure | Axes) -> str:
+def _categories(axis: Axis) -> list[str]:
+    """Tick labels of a categorical axis (text, not numbers); empty for a numeric axis."""
+    labels = _unique(t.get_text() for t in axis.get_ticklabels())
+    numeric = re.compile(r"^[−\-+]?[\d.,]+%?$")
+    return [] if not labels or all(numeric.match(x) for x in labels) else labels
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).rstrip(".").casefold() == " ".join(b.split()).rstrip(".").casefold()
+
+
+def describe(fig: Figure | Axes, caption: str | None = None) -> str:
     """What the figure is, in sentences: kind, panels, axes, period, series, cases.
 
-    Tick labels count towards the cases shown only once the figure has been drawn
-    (``plots.show`` describes it after saving).
+    A title that only repeats ``caption`` is not said twice. Tick labels (categories, and
+    cases named on them) count only once the figure has been drawn (``plots.show``
+    describes it after saving).
     """
     fig = fig.figure if isinstance(fig, Axes) else fig
     axes = _panel_axes(fig)
@@ -207,9 +220,17 @@ def describe(fig: Figure | Axes) -> str:
         what = f"{kind[0].upper()}{kind[1:]} in {len(axes)} panels"
         sentences.append(f"{what}: {_join(titles)}." if titles else f"{what}.")
     else:
-        title = axes[0].get_title().strip()
-        sentences.append(f"{kind[0].upper()}{kind[1:]}" + (f" titled {title}." if title
-                                                            else "."))
+        title = " ".join(axes[0].get_title().split())
+        repeated = not title or (caption is not None and _same(title, caption))
+        sentences.append(f"{kind[0].upper()}{kind[1:]}" + ("." if repeated
+                                                            else f" titled {title}."))
+    if kinds in (["heatmap"], ["bar chart"]):
+        rows = _unique(c for ax in axes for c in _categories(ax.yaxis))
+        cols = _unique(c for ax in axes for c in _categories(ax.xaxis))
+        if rows:
+            sentences.append(f"Rows: {_join(rows)}.")
+        if cols:
+            sentences.append(f"Columns: {_join(cols)}.")
     ylabels = _unique(ax.get_ylabel() for ax in axes)
     xlabels = _unique(ax.get_xlabel() for ax in axes)
     period = _period(axes)
@@ -229,10 +250,14 @@ def describe(fig: Figure | Axes) -> str:
     return " ".join(sentences)
 
 
+def sentence(text: str) -> str:
+    """``text`` stripped, with a full stop unless it already ends a sentence."""
+    text = " ".join(text.split())
+    return text if not text or text[-1] in ".!?" else f"{text}."
+
+
 def alt_text(fig: Figure | Axes, caption: str, extra: str | None = None) -> str:
     """Alternative text: the finding (the caption), then the description, then ``extra``."""
-    finding = caption.strip()
-    if finding and finding[-1] not in ".!?":
-        finding += "."
-    parts = [finding, describe(fig), (extra or "").strip()]
+    finding = sentence(caption)
+    parts = [finding, describe(fig, caption), (extra or "").strip()]
     return " ".join(p for p in parts if p)

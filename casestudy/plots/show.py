@@ -29,7 +29,7 @@ from matplotlib.figure import Figure
 from casestudy import captions
 from casestudy.errors import CaseStudyError
 from casestudy.plots._style import SOURCE_IDS_ATTR, savefig
-from casestudy.plots.alt import alt_text
+from casestudy.plots.alt import alt_text, sentence
 
 #: Width at which a figure is shown in the report (the page's text column), in CSS pixels.
 SHOWN_WIDTH = 860
@@ -117,7 +117,7 @@ def show(fig: Figure | Axes, name: str, *, caption: str | None = None,
             f"{type(fig).__name__}"
         )
     try:
-        text = (caption if caption is not None else _title(figure)).strip()
+        text = sentence(caption if caption is not None else _title(figure))
         if not text:
             raise CaseStudyError(
                 f"plots.show({name!r}): no caption and the figure has no title; pass "
