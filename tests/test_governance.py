@@ -356,3 +356,36 @@ def test_alt_text_lists_every_relation(committed):
         assert f"and {n} relations" in text
         assert text.count(" → ") == n + 1  # the "(from → to, type)" key, then one per relation
     assert "NHS England → ICB chair (appoints)" in committed.alt("ENG")
+
+
+def test_wide_views_and_sensitivity(hand):
+    by_case = hand.by_case()
+    assert list(by_case.columns) == ["case", *governance.CASE_MEASURES]
+    assert by_case["pooled_budget_holders"].tolist() == [1.0]
+    by_body = hand.by_body()
+    assert list(by_body.columns) == ["case", "body", "name", "tier", *governance.BODY_MEASURES]
+    assert by_body["body"].tolist() == ["HB", "CO", "IJB"]  # tier order, national SG left out
+    # The council's funding of the IJB is coded S: without it the IJB pools nothing.
+    b, r = frames(HAND_BODIES, HAND_RELATIONS)
+    r.loc[1, ["confidence", "sheet_code"]] = "S"
+    changed = governance.from_frames(b, r).sensitivity(min_confidence="V")
+    row = changed[changed["measure"] == "pooled_budget_holders"]
+    assert row[["value", "value_strict"]].values.tolist() == [[1.0, 0.0]]
+    assert hand.source_ids() == ["S1"] and hand.source_ids("SCO") == ["S1"]
+
+
+def test_relations_without_a_code_count_only_at_the_weakest_threshold():
+    b, r = frames(HAND_BODIES, HAND_RELATIONS)
+    gov = governance.from_frames(b, r.drop(columns=["confidence", "sheet_code"]))
+    assert value(gov.measures(), "relations") == len(HAND_RELATIONS)
+    assert value(gov.measures(min_confidence="S"), "relations") == 0
+
+
+def test_generated_alt_text_calls_a_map_a_diagram(committed):
+    from casestudy.plots import alt
+
+    ax = committed.plot("NL")
+    try:
+        assert alt.describe(ax.figure).startswith("Network diagram titled Netherlands.")
+    finally:
+        plt.close(ax.figure)

@@ -85,6 +85,38 @@ class Governance:
         """Cross-case table of the case-level measures (one column per case)."""
         return _measures.compare(self.measures(min_confidence=min_confidence))
 
+    def by_case(self, *, min_confidence: str = "U") -> pd.DataFrame:
+        """Case-level measures with one row per case and one column per measure id."""
+        m = self.measures(min_confidence=min_confidence)
+        wide = m[m["body"].isna()].pivot(index="case", columns="measure", values="value")
+        wide = wide.reindex(columns=[c for c in CASE_MEASURES if c in wide.columns])
+        wide.index = wide.index.astype(str)
+        return wide.rename_axis(columns=None).reset_index()
+
+    def by_body(self, *, min_confidence: str = "U") -> pd.DataFrame:
+        """Per-body measures of the bodies below the national tier: one row per body with
+        its case, name and tier, one column per measure id of ``BODY_MEASURES``."""
+        m = self.measures(min_confidence=min_confidence)
+        per = m[m["body"].notna()]
+        wide = per.pivot(index="body", columns="measure", values="value")
+        wide = wide.reindex(columns=list(BODY_MEASURES))
+        info = self.bodies.set_index("body_id").loc[:, ["case", "name", "tier"]]
+        order = list(dict.fromkeys(per["body"]))
+        out = info.loc[order].join(wide).rename_axis("body").reset_index()
+        return out.loc[:, ["case", "body", "name", "tier", *BODY_MEASURES]]
+
+    def sensitivity(self, *, min_confidence: str = "V") -> pd.DataFrame:
+        """Case-level measures that change when relations below ``min_confidence`` are
+        dropped: ``case``, ``measure``, ``value`` (all relations), ``value_strict``."""
+        full = self.measures()
+        strict = self.measures(min_confidence=min_confidence)
+        keys = ["case", "measure"]
+        both = full[full["body"].isna()].merge(strict[strict["body"].isna()], on=keys,
+                                               suffixes=("", "_strict"))
+        changed = both["value"].ne(both["value_strict"]) & ~(
+            both["value"].isna() & both["value_strict"].isna())
+        return both.loc[changed, [*keys, "value", "value_strict"]].reset_index(drop=True)
+
     def counts(self) -> pd.DataFrame:
         """Bodies and relations per case, and relations by confidence code."""
         rows = []
@@ -110,6 +142,15 @@ class Governance:
             out.insert(out.columns.get_loc(f"{end}_name") + 1, f"{end}_tier",
                        ids.map(names["tier"]).astype("string"))
         return out
+
+    def source_ids(self, case: str | None = None) -> list[str]:
+        """Distinct source ids the maps cite (one case, or all), in first-seen order."""
+        from casestudy.sources import split_ids
+
+        cells = [*self.bodies["source_id"], *self.relations["source_id"]] if case is None \
+            else [*self.bodies.loc[self.bodies["case"] == case, "source_id"],
+                  *self.relations.loc[self.relations["case"] == case, "source_id"]]
+        return split_ids(cells)
 
     def alt(self, case: str) -> str:
         """Alt text of the case's map: its bodies by tier and every relation."""

@@ -102,7 +102,8 @@ def graph(bodies: pd.DataFrame, relations: pd.DataFrame, case: str) -> nx.MultiD
     own = bodies[bodies["case"].astype(str) == case]
     for rec in own.to_dict("records"):
         g.add_node(str(rec["body_id"]), tier=str(rec["tier"]), sector=str(rec["sector"]),
-                   short_name=str(rec.get("short_name") or rec["body_id"]))
+                   short_name=str(rec["body_id"] if pd.isna(rec.get("short_name"))
+                                  else rec["short_name"]))
     rels = relations[relations["case"].astype(str) == case]
     for rec in rels.to_dict("records"):
         g.add_edge(str(rec["from_body"]), str(rec["to_body"]), key=str(rec["relation"]))
@@ -206,14 +207,15 @@ def measures(bodies: pd.DataFrame, relations: pd.DataFrame, *,
     ``body`` is missing for case-level measures (``CASE_MEASURES``) and names the body for
     per-body ones (``BODY_MEASURES``). ``min_confidence="S"`` drops relations coded U
     (``"V"`` keeps only those read in the primary text), to show which results rest on
-    weaker evidence. Rows come in registry, measure and tier order, whatever the order
-    of the input rows.
+    weaker evidence; relations without a code are then dropped too. Rows come in registry,
+    measure and tier order, whatever the order of the input rows.
     """
     if min_confidence not in CONFIDENCE:
         from casestudy.errors import CaseStudyError
         raise CaseStudyError(f"min_confidence {min_confidence!r}: expected one of "
                              f"{', '.join(CONFIDENCE)}")
-    if "confidence" in relations.columns:
+    # Relations without a code count only when every code is accepted.
+    if min_confidence != CONFIDENCE[-1] and "confidence" in relations.columns:
         allowed = set(CONFIDENCE[: CONFIDENCE.index(min_confidence) + 1])
         relations = relations[relations["confidence"].astype(str).isin(allowed)]
     frames = []

@@ -209,7 +209,9 @@ def check(bodies: pd.DataFrame, relations: pd.DataFrame, *, bodies_file: str = "
 
 
 def _typed(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
-    out = frame.reindex(columns=[c for c in columns if c in frame.columns]).copy()
+    # Every column, so callers can rely on them; optional ones missing from the input
+    # (names, notes, confidence) are empty.
+    out = frame.reindex(columns=list(columns)).copy()
     for col in out.columns:
         out[col] = (cases.categorical(out[col].astype(str)) if col == "case"
                     else out[col].astype("string"))

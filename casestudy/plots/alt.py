@@ -37,7 +37,7 @@ from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
 from matplotlib.lines import Line2D
-from matplotlib.patches import Rectangle
+from matplotlib.patches import FancyArrowPatch, Rectangle
 from matplotlib.text import Text
 
 #: Panel titles and series named in full before "and N more".
@@ -72,6 +72,9 @@ def _kind(ax: Axes) -> str | None:
     """The chart kind an Axes shows, judged from its artists (None for an empty Axes)."""
     if any(isinstance(a, AxesImage | QuadMesh) for a in [*ax.images, *ax.collections]):
         return "heatmap"
+    # Boxes joined by arrows (governance maps): a diagram, whatever bands sit behind it.
+    if any(isinstance(p, FancyArrowPatch) for p in ax.patches):
+        return "network diagram"
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
     rects = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() != 0
              and p.get_height() != 0]
