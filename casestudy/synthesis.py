@@ -574,7 +574,7 @@ class Lessons:
             hit = (m["case"].astype("string") == parts[1]) & (m["measure"] == parts[2])
             if len(parts) == 4:
                 hit &= m["body"].astype("string") == parts[3]
-            values = m.loc[hit, "value"].astype(str).tolist()
+            values = [f"{v:g}" if isinstance(v, float) else str(v) for v in m.loc[hit, "value"]]
             return f"{parts[2]} = {'; '.join(values)} ({cases.label(parts[1])})"
         if parts[0] == "qca":
             t = self.known.qca_terms
