@@ -42,6 +42,7 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -474,6 +475,10 @@ class Lessons:
     def links(self) -> pd.DataFrame:
         """Tidy, one row per reference: ``lesson_id``, ``strand``, ``stance``, ``ref``,
         ``shown_in`` (the report anchor; missing for segments)."""
+        return self._links.copy()
+
+    @cached_property
+    def _links(self) -> pd.DataFrame:
         rows = []
         for r in self.frame.itertuples(index=False):
             for stance in ("for", "against"):
@@ -488,13 +493,13 @@ class Lessons:
 
     def joint_display(self) -> JointDisplay:
         """Every lesson by every strand, with counts for and against and the support."""
-        links = self.links()
+        refs = {key: grp["ref"].tolist() for key, grp in
+                self._links.groupby(["lesson_id", "strand", "stance"], sort=False)}
         rows = []
         for lid in self.frame["lesson_id"]:
             for strand in STRANDS:
-                sub = links[(links["lesson_id"] == lid) & (links["strand"] == strand)]
-                pro = sub.loc[sub["stance"] == "for", "ref"].tolist()
-                con = sub.loc[sub["stance"] == "against", "ref"].tolist()
+                pro = refs.get((lid, strand, "for"), [])
+                con = refs.get((lid, strand, "against"), [])
                 support = ("partial agreement" if pro and con else "agreement" if pro
                            else "dissonance" if con else "silence")
                 rows.append({"lesson_id": lid, "strand": strand, "n_for": len(pro),
@@ -544,8 +549,7 @@ class Lessons:
             raise CaseStudyError(f"no lesson {lesson_id!r}; lessons: "
                                  f"{', '.join(self.frame['lesson_id'])}")
         lesson = rows.iloc[0]
-        links = self.links()
-        links = links[links["lesson_id"] == lesson_id]
+        links = self._links[self._links["lesson_id"] == lesson_id]
         ev = self.known.evidence.set_index(self.known.evidence["segment_id"].astype(str))
         seg_rows, res_rows = [], []
         for r in links.itertuples(index=False):
