@@ -70,9 +70,18 @@ def test_title_repeating_the_caption_is_said_once() -> None:
     plt.close(fig)
 
 
+def test_a_shaded_span_does_not_make_a_line_chart_a_bar_chart() -> None:
+    fig, ax = plt.subplots()
+    ax.plot([2019, 2020, 2021], [1, 2, 3])
+    ax.axvspan(2019.5, 2020.5, alpha=0.2)
+    assert describe(fig) == "Line chart. Horizontal axis: 2019 to 2021."
+    plt.close(fig)
+
+
 def test_scatter_and_heatmap_kinds() -> None:
     fig, ax = plt.subplots()
     ax.scatter([0.1, 0.5, 0.9], [0.2, 0.6, 0.4])
+    ax.plot([0, 1], [0, 1])  # the diagonal of an XY plot is a guide, not a series
     ax.set_xlabel("membership in the solution")
     assert describe(fig).startswith("Scatter plot.")
     assert "Horizontal axis: membership in the solution." in describe(fig)

@@ -76,19 +76,22 @@ def _kind(ax: Axes) -> str | None:
     if any(isinstance(p, FancyArrowPatch) for p in ax.patches):
         return "network diagram"
     bars = [c for c in ax.containers if isinstance(c, BarContainer)]
+    # Rectangles in data coordinates only: a shaded span (axvspan) is a marker, not a bar.
     rects = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_width() != 0
-             and p.get_height() != 0]
+             and p.get_height() != 0 and p.get_transform().contains_branch(ax.transData)]
     if bars or rects:
         return "bar chart"
-    if _data_lines(ax):
-        return "line chart"
     points = [c for c in ax.collections if isinstance(c, PathCollection)
               and len(c.get_offsets())]
+    lines = _data_lines(ax)
+    # Straight two-point lines beside points are guides (a diagonal, a fit), not series.
+    if lines and not (points and all(len(line.get_xdata()) <= 2 for line in lines)):
+        return "line chart"
     if points:
         offsets = np.vstack([np.asarray(c.get_offsets(), dtype=float) for c in points])
-        # All points on a few fixed heights (strips): a dot plot, not an x-y scatter.
-        distinct_y = np.unique(np.round(offsets[:, 1], 9))
-        return "dot plot" if len(distinct_y) <= max(1, len(offsets) // 3) else "scatter plot"
+        # Every point on one line (a strip): a dot plot, not an x-y scatter.
+        on_a_line = min(len(np.unique(np.round(offsets[:, i], 9))) for i in (0, 1)) == 1
+        return "dot plot" if on_a_line else "scatter plot"
     if any(isinstance(c, LineCollection | PolyCollection) for c in ax.collections):
         return "line chart"
     return None
