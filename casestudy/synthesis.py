@@ -384,8 +384,24 @@ class JointDisplay:
         wide.columns.name = None
         return wide.reindex(self.statements.index)
 
+    def describe(self) -> str:
+        """The display in words, lesson by lesson (for alt text): each strand that is not
+        silent, with its support and references for and against.
+
+        >>> cells = pd.DataFrame({"lesson_id": ["L01"], "strand": ["impact"],
+        ...     "n_for": [0], "n_against": [1], "support": ["dissonance"]})
+        >>> JointDisplay(cells, pd.Series(["x"], index=["L01"])).describe()
+        'L01: impact dissonance (0 for, 1 against).'
+        """
+        parts = []
+        for lid, grp in self.cells.groupby("lesson_id", sort=False):
+            said = [f"{r.strand} {r.support} ({r.n_for} for, {r.n_against} against)"
+                    for r in grp.itertuples() if r.support != "silence"]
+            parts.append(f"{lid}: {'; '.join(said) or 'no strand'}.")
+        return " ".join(parts)
+
     def plot(self, *, ax=None):
-        """The joint display as a grid: colour and symbol by support, counts in each cell."""
+        """The joint display as a grid: colour and hatch by support, counts in each cell."""
         from casestudy.plots.synthesis import joint_display_grid
 
         return joint_display_grid(self.cells, ax=ax)

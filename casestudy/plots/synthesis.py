@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import FuncFormatter
 
@@ -41,11 +42,23 @@ def joint_display_grid(data: pd.DataFrame, *, x: str = "strand", y: str = "lesso
     """
     rows = list(dict.fromkeys(data[y]))
     cols = list(dict.fromkeys(data[x]))
+    levels = list(SUPPORT_STYLE)
     ax = new_axes(ax, figsize=(1.3 * len(cols) + 1.6, 0.34 * len(rows) + 1.6))
+    codes = np.full((len(rows), len(cols)), levels.index("silence"))
+    for r in data.itertuples(index=False):
+        codes[rows.index(getattr(r, y)), cols.index(getattr(r, x))] = \
+            levels.index(getattr(r, support))
+    # A grid of categories is a heatmap; the hatches are drawn over it for greyscale print.
+    ax.pcolormesh(np.arange(len(cols) + 1), np.arange(len(rows) + 1), codes,
+                  cmap=ListedColormap([SUPPORT_STYLE[k][0] for k in levels]),
+                  norm=BoundaryNorm(np.arange(len(levels) + 1) - 0.5, len(levels)),
+                  edgecolors="#bbbbbb", linewidth=0.6)
     for r in data.itertuples(index=False):
         i, j = rows.index(getattr(r, y)), cols.index(getattr(r, x))
-        fill, hatch, _ = SUPPORT_STYLE[getattr(r, support)]
-        ax.add_patch(_cell(j, i, fill, hatch))
+        hatch = SUPPORT_STYLE[getattr(r, support)][1]
+        if hatch:
+            ax.add_patch(Rectangle((j, i), 1, 1, fill=False, hatch=hatch,
+                                   edgecolor="#f4f4f4", linewidth=0))
         text = _label(int(getattr(r, n_for)), int(getattr(r, n_against)))
         if text:
             ax.text(j + 0.5, i + 0.5, text, ha="center", va="center", fontsize=8,
@@ -65,11 +78,6 @@ def joint_display_grid(data: pd.DataFrame, *, x: str = "strand", y: str = "lesso
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=7,
               frameon=False, title="support", title_fontsize=7)
     return ax
-
-
-def _cell(col: int, row: int, fill: str, hatch: str) -> Rectangle:
-    return Rectangle((col, row), 1, 1, facecolor=fill, hatch=hatch, edgecolor="#bbbbbb",
-                     linewidth=0.6)
 
 
 def trail_bars(data: pd.DataFrame, *, y: str = "strand", stance: str = "stance",
