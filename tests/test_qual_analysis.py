@@ -309,3 +309,11 @@ def test_unknown_perspective_or_stage_names_file_row_column_and_value(voiced):
     assert "expected one of national government," in text
     assert "ev.csv, row 4, column 'stage'" in text and "'sustaining'" in text
     assert "demonstrating impact or empty" in text
+
+
+def test_voices_do_not_depend_on_row_order(voiced):
+    from casestudy.qual import voices
+
+    a = voices(voiced).table()
+    b = voices(voiced.sample(frac=1, random_state=3)).table()
+    pd.testing.assert_frame_equal(a, b)

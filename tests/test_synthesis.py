@@ -286,3 +286,19 @@ def test_committed_anchors_exist_in_their_notebooks(committed):
         if not sum(calls[nb].values()):
             continue
         assert int(m) <= calls[nb][kind], f"{anchor}: {nb} shows {calls[nb][kind]} {kind}"
+
+
+@settings(max_examples=20, deadline=None)
+@given(st.randoms(use_true_random=False))
+def test_support_does_not_depend_on_the_order_of_references_in_a_cell(rnd):
+    known, frame = _known(), _lessons()
+    shuffled = frame.copy()
+    for col in ("evidence_for", "evidence_against", "results_for", "results_against"):
+        parts = [cell.split(";") if cell else [] for cell in shuffled[col]]
+        for p in parts:
+            rnd.shuffle(p)
+        shuffled[col] = [";".join(p) for p in parts]
+    cols = ["lesson_id", "strand", "n_for", "n_against", "support"]
+    a = Lessons.from_frame(frame, known).joint_display().table()[cols]
+    b = Lessons.from_frame(shuffled, known).joint_display().table()[cols]
+    pd.testing.assert_frame_equal(a, b)
