@@ -586,6 +586,14 @@ class Lessons:
         return Trail(lesson=lesson, segments=pd.DataFrame(seg_rows, columns=cols),
                      results=pd.DataFrame(res_rows, columns=cols))
 
+    def contrary(self) -> pd.DataFrame:
+        """Everything that goes against a lesson, in one table: ``lesson_id`` and the
+        columns of ``Trail.table()`` for its references against."""
+        frames = [self.trail(lid).table().query("stance == 'against'")
+                  .assign(lesson_id=lid) for lid in self.frame["lesson_id"]]
+        out = pd.concat(frames, ignore_index=True)
+        return out[["lesson_id", *[c for c in out.columns if c != "lesson_id"]]]
+
     def _describe(self, ref: str) -> str:
         """The value behind a result reference, in words."""
         parts = ref.split(":")

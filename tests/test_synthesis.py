@@ -302,3 +302,14 @@ def test_support_does_not_depend_on_the_order_of_references_in_a_cell(rnd):
     a = Lessons.from_frame(frame, known).joint_display().table()[cols]
     b = Lessons.from_frame(shuffled, known).joint_display().table()[cols]
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_contrary_gathers_every_reference_against(known):
+    out = Lessons.from_frame(_lessons(), known).contrary()
+    assert out[["lesson_id", "strand", "ref"]].values.tolist() == [
+        ["L01", "evidence", "SCO-2"],
+        ["L02", "impact", "impact:its:phs_ae_scotland:ae_within_4_hours_pct:2016-04"],
+        ["L03", "governance", "governance:SCO:pooled_budget_holder"]]
+    assert out.loc[0, "text"] == "Set-aside not enacted"
+    assert out.loc[1, "shown_in"] == "[Figure 5.2](05_impact.html#fig-5-2)"
+    assert (out["stance"] == "against").all()
