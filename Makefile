@@ -14,7 +14,7 @@ export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help report test validate lab bench clean strip lint kernel venv
+.PHONY: help report test validate lab bench clean strip lint kernel venv pdf
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -39,6 +39,9 @@ kernel: $(KERNEL_STAMP) ## Register the project's Jupyter kernel ("casestudy")
 
 report: $(KERNEL_STAMP) ## Execute notebooks/NN_*.ipynb and write reports/ and figures/
 	@$(BIN)/casestudy report $(REPORT_FLAGS)
+
+pdf: $(KERNEL_STAMP) ## Build the reports and print them into reports/casestudy-reports.pdf
+	@$(BIN)/casestudy report --pdf $(REPORT_FLAGS)
 
 test: $(KERNEL_STAMP) ## Run the test suite (includes executing every notebook)
 	@$(BIN)/ruff check casestudy tests benchmarks

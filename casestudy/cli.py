@@ -39,9 +39,23 @@ def _rehash(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from casestudy import report
 
-    result = report.build(force=args.force, include_code=args.code, jobs=args.jobs,
-                          only=args.only)
-    return 0 if result.ok else 1
+    if args.pdf:
+        from casestudy.report import pdf
+
+        # Say so before spending minutes on notebooks whose PDF could not be printed.
+        if why := pdf.unavailable():
+            print(f"casestudy report --pdf: cannot print the PDF: {why}", file=sys.stderr)
+            return 1
+    layout = report.Layout.default()
+    result = report.build(layout=layout, force=args.force, include_code=args.code,
+                          jobs=args.jobs, only=args.only)
+    if not result.ok:
+        return 1
+    if args.pdf:
+        names = [p.stem for p in report.discover(layout.notebooks, args.only)]
+        target = pdf.write(layout.reports, names)
+        print(f"report: PDF of {len(names)} report(s) -> {target}")
+    return 0
 
 
 def _extract(args: argparse.Namespace) -> int:
@@ -103,6 +117,8 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, Callable[[argparse.Nam
     p.add_argument("--code", action="store_true", help="show code cells in the HTML")
     p.add_argument("--jobs", type=int, default=None, help="notebooks run in parallel")
     p.add_argument("--only", default=None, help="build only notebooks whose name contains this")
+    p.add_argument("--pdf", action="store_true",
+                   help="also print the reports into one PDF (needs Chromium)")
     handlers["report"] = _report
 
     p = sub.add_parser("extract", help="run an extract recipe: official file(s) -> data/raw/")

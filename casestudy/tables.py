@@ -174,6 +174,15 @@ def _tidy_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, str | None]:
     else:
         frame.columns = [str(c) for c in frame.columns]
     key = None
+    if frame.index.nlevels > 1:
+        # pd.concat({...}) leaves each part's row numbers as an unnamed integer level.
+        positions = [i for i, (name, level) in enumerate(zip(frame.index.names,
+                                                              frame.index.levels, strict=True))
+                     if name is None and pd.api.types.is_integer_dtype(level.dtype)]
+        if len(positions) == frame.index.nlevels:
+            frame = frame.reset_index(drop=True)
+        elif positions:
+            frame = frame.droplevel(positions)
     index = frame.index
     unnamed_numbers = (index.nlevels == 1 and index.name is None
                        and pd.api.types.is_integer_dtype(index.dtype))
@@ -337,7 +346,9 @@ def _render(frame: pd.DataFrame, *, caption: str, number: str, key: str | None,
     styler.set_caption(f"Table {html.escape(number)}: {html.escape(caption)}")
     table_html = styler.to_html(table_uuid=anchor, cell_ids=False,
                                 table_attributes='class="cs-table-body"')
-    table_html = _row_headers(table_html, key is not None)
+    table_html = _row_headers(table_html.replace('class="col_heading',
+                                                 'scope="col" class="col_heading'),
+                              key is not None)
     note = captions.sources_sentence(ids)
     note_html = f'\n<p class="cs-source-note">{note}</p>' if note else ""
     # A focusable, labelled region: keyboard users can scroll a wide table (WCAG 2.1.1).

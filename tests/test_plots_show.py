@@ -70,6 +70,25 @@ def test_title_repeating_the_caption_is_said_once() -> None:
     plt.close(fig)
 
 
+def test_wrapped_titles_are_one_line_and_commas_take_semicolons() -> None:
+    fig, axes = plt.subplots(1, 2)
+    for ax, title in zip(axes, ("Government share of health\nexpenditure, %", "Beds"),
+                         strict=True):
+        ax.plot([2000, 2001], [1, 2])
+        ax.set_title(title)
+    text = describe(fig)
+    assert "\n" not in text
+    assert text.startswith("Line chart in 2 panels: Government share of health expenditure, % "
+                           "and Beds.")
+    fig.axes[1].set_title("Spending, % of GDP")
+    third = fig.add_subplot(2, 2, 4)
+    third.plot([2000, 2001], [1, 2])
+    third.set_title("Doctors")
+    assert ("panels: Government share of health expenditure, %; Spending, % of GDP and "
+            "Doctors.") in describe(fig)
+    plt.close(fig)
+
+
 def test_a_shaded_span_does_not_make_a_line_chart_a_bar_chart() -> None:
     fig, ax = plt.subplots()
     ax.plot([2019, 2020, 2021], [1, 2, 3])
@@ -133,6 +152,18 @@ def test_show_saves_closes_numbers_and_links(tmp_path: Path) -> None:
     second = plots.show(_line_chart(), "01_other", caption="x.", source_ids=[],
                         directory=tmp_path)
     assert second.anchor == "fig-1-2"
+
+
+def test_large_figures_are_embedded_at_twice_their_shown_width(tmp_path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(20, 8))
+    ax.plot([2000, 2001], [1, 2])
+    shown = plots.show(fig, "01_wide", caption="Wide.", directory=tmp_path)
+    assert shown.width_px > 2.5 * 860  # the file in figures/ keeps the house 150 dpi
+    assert shown.shown_size[0] == 860
+    embedded = int.from_bytes(shown.image[16:20], "big")
+    assert abs(embedded - 2 * 860) <= 4 < shown.width_px - embedded
+    small = plots.show(_line_chart(), "01_small", caption="Small.", directory=tmp_path)
+    assert small.image == small.png.read_bytes()
 
 
 def test_show_caption_defaults_to_the_title(tmp_path: Path) -> None:

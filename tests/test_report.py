@@ -202,3 +202,10 @@ def test_imported_casestudy_modules_are_recorded_as_dependencies(project):
     assert any(r.endswith("casestudy/paths.py") for r in beta)
     assert not any(r.endswith("casestudy/plots/_style.py") for r in beta)
     assert not any("casestudy/qca" in r for r in alpha + beta)
+
+
+def test_each_kernel_is_told_its_notebook(project):
+    write_nb(project.notebooks / "02_beta.ipynb", "Beta",
+             "import os\nprint('NB=' + os.environ['CASESTUDY_NOTEBOOK'])")
+    report.build(layout=project)
+    assert "NB=02_beta" in (project.reports / "02_beta.html").read_text(encoding="utf-8")

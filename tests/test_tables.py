@@ -42,6 +42,7 @@ def test_named_index_becomes_the_key_row_header() -> None:
     df = pd.crosstab(pd.Series(["NL", "IT", "NL"], name="case"),
                      pd.Series(["a", "b", "b"], name="tier"))
     markup = tables.show(df, caption="c", source_ids=None).html
+    assert markup.count('scope="col"') == 3
     assert 'scope="row" class="data row0 col0 cs-text">IT</th>' in markup
     assert _cells(markup)[:3] == ["case", "a", "b"]
 
@@ -51,6 +52,14 @@ def test_unnamed_label_index_is_kept_as_the_key() -> None:
     markup = tables.show(df, caption="c", source_ids=None).html
     assert _cells(markup) == ["", "NL", "IT", "legislation", "a", "b"]
     assert 'scope="row"' in markup
+
+
+def test_concatenated_parts_keep_their_label_not_their_row_numbers() -> None:
+    part = pd.DataFrame({"effect": ["level", "slope"]})
+    df = pd.concat({"attendances": part, "share": part}).rename_axis(["model", None])
+    cells = _cells(tables.show(df, caption="c", source_ids=None).html)
+    assert cells == ["model", "effect", "attendances", "level", "attendances", "slope",
+                     "share", "level", "share", "slope"]
 
 
 def test_long_text_is_whole_never_cut() -> None:

@@ -115,9 +115,21 @@ def _positions(own: pd.DataFrame) -> dict[str, tuple[float, float]]:
     return pos
 
 
+def _crosses_a_box(a: tuple[float, float], b: tuple[float, float],
+                   pos: dict[str, tuple[float, float]]) -> bool:
+    """Whether the straight line a-b passes under a body of a tier it skips."""
+    for x, y in pos.values():
+        if min(a[1], b[1]) < y < max(a[1], b[1]):
+            at = a[0] + (b[0] - a[0]) * (a[1] - y) / (a[1] - b[1])
+            if abs(at - x) < 0.08:
+                return True
+    return False
+
+
 def _bends(rels: pd.DataFrame, pos: dict[str, tuple[float, float]]) -> list[float]:
-    """Arc of each relation: 0 for the first between two bodies of different tiers, then
-    alternately bowing either side; relations within a tier always arc."""
+    """Arc of each relation: 0 for the first between two bodies of different tiers (unless
+    the straight line would hide under a box it skips), then alternately bowing either
+    side; relations within a tier always arc."""
     seen: dict[frozenset[str], int] = {}
     out = []
     for rec in rels.to_dict("records"):
@@ -126,8 +138,12 @@ def _bends(rels: pd.DataFrame, pos: dict[str, tuple[float, float]]) -> list[floa
         k = seen.get(pair, 0)
         seen[pair] = k + 1
         same_tier = pos[a][1] == pos[b][1]
-        step = (k + 1) // 2 * (1 if k % 2 else -1) if not same_tier else k
-        bend = 0.18 * step + (0.35 if same_tier else 0.0)
+        if same_tier:
+            bend = 0.35 + 0.18 * k
+        else:
+            if k == 0 and _crosses_a_box(pos[a], pos[b], pos):
+                k, seen[pair] = 1, 2
+            bend = 0.18 * ((k + 1) // 2) * (1 if k % 2 else -1)
         # Arcs follow the drawing direction, so orient by the pair to keep them apart.
         out.append(bend if a < b else -bend)
     return out
@@ -159,8 +175,8 @@ def governance_map(data: pd.DataFrame, *, bodies: pd.DataFrame, case: str | None
             shrinkA=11, shrinkB=11, zorder=2))
     for rec in own.to_dict("records"):
         x, y = pos[str(rec["body_id"])]
-        ax.text(x, y, textwrap.fill(_label(rec), 12), ha="center", va="center",
-                fontsize=fontsize, zorder=4,
+        ax.text(x, y, textwrap.fill(_label(rec), 12, break_long_words=False), ha="center",
+                va="center", fontsize=fontsize, zorder=4,
                 bbox={"boxstyle": "round,pad=0.35", "facecolor": "white",
                       "edgecolor": colour, "linewidth": 1.2})
     ax.set_xlim(-0.02, 1.02)

@@ -45,11 +45,13 @@ MAX_NAMED = 8
 
 
 def _join(items: list[str]) -> str:
+    """"a, b and c"; with semicolons when an item has its own commas."""
+    sep = "; " if any("," in item for item in items) else ", "
     if len(items) > MAX_NAMED:
-        return f"{', '.join(items[:MAX_NAMED])} and {len(items) - MAX_NAMED} more"
+        return f"{sep.join(items[:MAX_NAMED])} and {len(items) - MAX_NAMED} more"
     if len(items) <= 2:
         return " and ".join(items)
-    return f"{', '.join(items[:-1])} and {items[-1]}"
+    return f"{sep.join(items[:-1])} and {items[-1]}"
 
 
 def _data_lines(ax: Axes) -> list[Line2D]:
@@ -193,7 +195,8 @@ def _panel_axes(fig: Figure) -> list[Axes]:
 
 
 def _unique(items: Iterable[str]) -> list[str]:
-    return [s for s in dict.fromkeys(i.strip() for i in items) if s]
+    """Distinct non-empty texts in order, each on one line (wrapped titles unwrapped)."""
+    return [s for s in dict.fromkeys(" ".join(i.split()) for i in items) if s]
 
 
 def _categories(axis: Axis) -> list[str]:
@@ -230,7 +233,7 @@ def describe(fig: Figure | Axes, caption: str | None = None) -> str:
         repeated = not title or (caption is not None and _same(title, caption))
         sentences.append(f"{kind[0].upper()}{kind[1:]}" + ("." if repeated
                                                             else f" titled {title}."))
-    if kinds in (["heatmap"], ["bar chart"]):
+    if kinds in (["heatmap"], ["bar chart"], ["dot plot"]):
         rows = _unique(c for ax in axes for c in _categories(ax.yaxis))
         cols = _unique(c for ax in axes for c in _categories(ax.xaxis))
         if rows:

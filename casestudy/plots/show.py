@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import base64
 import html
+import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,9 @@ from casestudy.plots.alt import alt_text, sentence
 
 #: Width at which a figure is shown in the report (the page's text column), in CSS pixels.
 SHOWN_WIDTH = 860
+#: Image pixels per CSS pixel in the page: sharp on high-density screens, and no more, so
+#: that large small-multiples keep a report under its size budget.
+DENSITY = 2.0
 
 
 @dataclass
@@ -47,6 +51,7 @@ class ShownFigure:
     source_ids: list[str] = field(default_factory=list)
     width_px: int = 0
     height_px: int = 0
+    image: bytes = field(default=b"", repr=False)
 
     @property
     def anchor(self) -> str:
@@ -57,13 +62,18 @@ class ShownFigure:
     def png(self) -> Path:
         return next(p for p in self.files if p.suffix == ".png")
 
-    def _repr_html_(self) -> str:
-        data = base64.b64encode(self.png.read_bytes()).decode("ascii")
-        note = captions.sources_sentence(self.source_ids)
+    @property
+    def shown_size(self) -> tuple[int, int]:
+        """Width and height in CSS pixels at which the page shows the figure."""
         # The PNG is saved at 1.5x the screen resolution: shown at 2/3 of its pixel width
         # (capped by the column), text in it comes out at the house font size.
         width = min(round(self.width_px / 1.5), SHOWN_WIDTH)
-        height = round(self.height_px * width / self.width_px)
+        return width, round(self.height_px * width / self.width_px)
+
+    def _repr_html_(self) -> str:
+        data = base64.b64encode(self.image or self.png.read_bytes()).decode("ascii")
+        note = captions.sources_sentence(self.source_ids)
+        width, height = self.shown_size
         return (f'<figure class="cs-figure" id="{self.anchor}" style="margin:1.2em 0">'
                 f'<img src="data:image/png;base64,{data}" alt="{html.escape(self.alt)}" '
                 f'width="{width}" height="{height}" style="max-width:100%;height:auto">'
@@ -128,12 +138,28 @@ def show(fig: Figure | Axes, name: str, *, caption: str | None = None,
         files = savefig(figure, name, directory=directory)
         # Described after saving: the figure has been drawn, so its tick labels exist.
         description = alt_text(figure, text, alt)
+        shown = ShownFigure(name, captions.next_number("figure"), text, description, files,
+                            ids)
+        shown.width_px, shown.height_px = _png_size(shown.png)
+        shown.image = _page_image(figure, shown)
     finally:
         # Closed even on error: a half-shown figure must not pop up under the cell.
         plt.close(figure)
-    shown = ShownFigure(name, captions.next_number("figure"), text, description, files, ids)
-    shown.width_px, shown.height_px = _png_size(shown.png)
     return shown
+
+
+def _page_image(figure: Figure, shown: ShownFigure) -> bytes:
+    """The PNG for the page: the saved file, or, when that has more than ``DENSITY`` pixels
+    per CSS pixel shown, the same figure rendered at the resolution that gives ``DENSITY``."""
+    png = shown.png.read_bytes()
+    wanted = shown.shown_size[0] * DENSITY
+    if shown.width_px <= wanted:
+        return png
+    dpi = plt.rcParams["savefig.dpi"] * wanted / shown.width_px
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
+                   bbox_inches="tight")
+    return buffer.getvalue()
 
 
 def _png_size(path: Path) -> tuple[int, int]:

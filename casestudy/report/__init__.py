@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import html
 import json
 import logging
 import os
@@ -39,14 +38,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casestudy import __version__
 from casestudy.errors import ReportError
 from casestudy.paths import atomic_write, project_root
+from casestudy.report import index, page
 
 KERNEL = "casestudy"
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
-TEMPLATE_DIR = Path(__file__).parent / "templates"
-PACKAGE_DIR = Path(__file__).parent
+PACKAGE_DIR = Path(__file__).parent.parent
+TEMPLATE_DIR = PACKAGE_DIR / "templates"
 #: Tags (Jupyter Book's names) that drop a cell, its input or its output from the HTML.
 REMOVE_TAGS = {"cell": "remove-cell", "input": "remove-input", "output": "remove-output"}
 
@@ -118,11 +117,11 @@ _OUTPUT_LIBRARIES = ("nbconvert", "nbclient", "ipykernel", "matplotlib", "seabor
 
 
 def builder_fingerprint() -> str:
-    """One hash over what shapes every report: this module, the template and library versions."""
+    """One hash over what shapes every report: this package, the template and library versions."""
     from importlib.metadata import PackageNotFoundError, version
 
     h = hashlib.sha256(sys.version.encode())
-    for path in [Path(__file__), *sorted(TEMPLATE_DIR.rglob("*"))]:
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), *sorted(TEMPLATE_DIR.rglob("*"))]:
         if path.is_file():
             h.update(path.name.encode())
             h.update(path.read_bytes())
@@ -173,8 +172,14 @@ def _stamp(nb_path: Path, reads: Iterable[str], layout: Layout, options: dict[st
 
 
 def _outputs(nb_path: Path, layout: Layout) -> tuple[Path, Path]:
-    return (layout.reports / f"{nb_path.stem}.html",
+    """What running a notebook writes: its rendered body (the page before
+    :func:`casestudy.report.page.assemble`) and the executed notebook."""
+    return (layout.state / f"{nb_path.stem}.body.html",
             layout.reports / "executed" / nb_path.name)
+
+
+def _page_path(nb_path: Path, layout: Layout) -> Path:
+    return layout.reports / f"{nb_path.stem}.html"
 
 
 def _state(nb_path: Path, layout: Layout) -> dict[str, Any] | None:
@@ -294,10 +299,12 @@ def _sanitise(nb: Any, layout: Layout, staging: Path) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def _kernel_env(layout: Layout, staging: Path) -> dict[str, str]:
+def _kernel_env(layout: Layout, staging: Path, nb_path: Path) -> dict[str, str]:
     # A backend forced on the caller (e.g. Agg in tests) would stop figures reaching the report.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
     return env | {
+        # Figures and tables number themselves "N.M" from the report's number (NN_ prefix).
+        "CASESTUDY_NOTEBOOK": nb_path.stem,
         "PYTHONHASHSEED": "0",
         "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
         "CASESTUDY_DEPS_FILE": str(staging / ".deps"),
@@ -394,7 +401,7 @@ class _Renderer:
     def render(self, nb: Any, name: str, title: str) -> str:
         resources = {"metadata": {"name": title},
                      "casestudy": {"notebook": name, "include_code": self.include_code}}
-        body, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        body, _ = self.exporter.from_notebook_node(page.prepare(nb), resources=resources)
         return body
 
 
@@ -410,53 +417,59 @@ def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layou
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(fig, target)
         writes.append(_rel(target, layout))
-    html_path, executed_path = _outputs(nb_path, layout)
+    body_path, executed_path = _outputs(nb_path, layout)
     atomic_write(executed_path, nbformat.writes(nb) + "\n")
-    atomic_write(html_path, html_text)
+    atomic_write(body_path, html_text)
     reads, options, builder = stamp_inputs
     state = {"stamp": _stamp(nb_path, reads, layout, options, builder), "reads": reads,
              "writes": writes, "seconds": round(seconds, 1)}
     atomic_write(layout.state / f"{nb_path.stem}.json", json.dumps(state, indent=1) + "\n")
 
 
-# --------------------------------------------------------------------------- index
+# --------------------------------------------------------------------------- pages
 
-def render_index(notebooks: list[Path], layout: Layout) -> str:
-    """The index page: each built report with its title and one-line summary."""
-    items = []
-    for path in notebooks:
-        html_path = _outputs(path, layout)[0]
-        if not html_path.is_file():
-            continue
-        title, summary = title_and_summary(path)
-        items.append(
-            f'<li><a href="{html.escape(html_path.name)}">{html.escape(title)}</a>'
-            f'<p>{html.escape(summary)}</p></li>'
-        )
-    return f"""<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<title>casestudy reports</title>
-<style>
-  body {{ font-family: system-ui, -apple-system, "Segoe UI", sans-serif; max-width: 52rem;
-         margin: 2rem auto; padding: 0 1rem; color: #222; line-height: 1.45; }}
-  li {{ margin-bottom: 1rem; }} li a {{ font-weight: 600; font-size: 1.1em; }}
-  li p {{ margin: 0.2rem 0 0; color: #444; }} footer {{ font-size: 0.8em; color: #666; }}
-</style>
-</head>
-<body>
-<h1>casestudy reports</h1>
-<p>Integrated health and social care systems: England's integrated care systems compared with
-the Netherlands, Italy and Scotland.</p>
-<ol>
-{chr(10).join(items)}
-</ol>
-<footer>Built by casestudy {html.escape(__version__)} with <code>make report</code>.</footer>
-</body>
-</html>
-"""
+def _finish_pages(notebooks: list[Path], layout: Layout, builder: str,
+                  results: dict[str, NotebookResult]) -> list[index.Entry]:
+    """Assemble every rendered report whose body, neighbours or sources changed.
+
+    Returns the index's entries. A page that cannot be assembled (it cites an unknown
+    source) marks its notebook failed and keeps its previous HTML.
+    """
+    rendered = [p for p in notebooks if _outputs(p, layout)[0].is_file()]
+    titles = [title_and_summary(p) for p in rendered]
+    links = [page.Link(_page_path(p, layout).name, t) for p, (t, _) in zip(rendered, titles,
+                                                                        strict=True)]
+    sources_path = layout.root / "data" / "raw" / "sources.csv"
+    sources_bytes = sources_path.read_bytes() if sources_path.is_file() else b""
+    sources: dict[str, dict[str, str]] | None = None
+    entries = []
+    for i, nb_path in enumerate(rendered):
+        body_path, html_path = _outputs(nb_path, layout)[0], _page_path(nb_path, layout)
+        meta_path = layout.state / f"{nb_path.stem}.page.json"
+        previous = links[i - 1] if i else None
+        following = links[i + 1] if i + 1 < len(links) else None
+        body = body_path.read_bytes()
+        stamp = _sha(json.dumps([_sha(body), _sha(sources_bytes), builder,
+                                 previous and previous.__dict__,
+                                 following and following.__dict__]).encode())
+        meta = json.loads(meta_path.read_text(encoding="utf-8")) if meta_path.is_file() else {}
+        if meta.get("stamp") != stamp or not html_path.is_file():
+            if sources is None:
+                sources = page.read_sources(sources_path)
+            try:
+                done = page.assemble(body.decode("utf-8"), nb_path.name, previous, following,
+                                     sources)
+            except ReportError as exc:
+                results[nb_path.name] = NotebookResult(nb_path.name, "failed", error=str(exc))
+                _say(f"  {nb_path.stem:<32} FAILED\n{exc}")
+                continue
+            atomic_write(html_path, done.html)
+            meta = {"stamp": stamp, "figures": done.figures, "tables": done.tables,
+                    "thumbnail": done.thumbnail, "thumbnail_alt": done.thumbnail_alt}
+            atomic_write(meta_path, json.dumps(meta, indent=1) + "\n")
+        entries.append(index.Entry(links[i].href, links[i].title, titles[i][1], meta["figures"],
+                                   meta["tables"], meta["thumbnail"], meta["thumbnail_alt"]))
+    return entries
 
 
 # --------------------------------------------------------------------------- build
@@ -492,7 +505,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             (staging / ".deps").touch()
             km = None
             try:
-                km = await _start_kernel(nb_path, _kernel_env(layout, staging))
+                km = await _start_kernel(nb_path, _kernel_env(layout, staging, nb_path))
                 await nbclient_ready
                 nb, cell_seconds, reads = await _execute(nb_path, km, staging, layout,
                                                          timeout)
@@ -550,12 +563,13 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
         jobs = jobs or min(len(todo), max(1, os.cpu_count() or 1))
         asyncio.run(_build_async(todo, layout, include_code, jobs, timeout, options, builder,
                                  results))
+    entries = _finish_pages(discover(layout.notebooks), layout, builder, results)
     outcome = BuildResult([results[p.name] for p in notebooks])
     if outcome.ok:
-        index = render_index(discover(layout.notebooks), layout)
+        index_html = index.render(entries, index.provenance(layout.root))
         index_path = layout.reports / "index.html"
-        if not index_path.is_file() or index_path.read_text(encoding="utf-8") != index:
-            atomic_write(index_path, index)
+        if not index_path.is_file() or index_path.read_text(encoding="utf-8") != index_html:
+            atomic_write(index_path, index_html)
     outcome.wall_seconds = time.perf_counter() - started
     built = sum(n.status == "built" for n in outcome.notebooks)
     verdict = "ok" if outcome.ok else "FAILED"
