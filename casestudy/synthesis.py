@@ -195,6 +195,24 @@ def parse_ref(text: str) -> Ref:
     return Ref(_PREFIX[prefix], "", ref.strip(), anchor.strip() or None)
 
 
+def short_label(ref: str) -> str:
+    """A reference's short name for a table (words, so it wraps); the case, where there is
+    one, goes in its own column.
+
+    >>> short_label("governance:SCO:pooled_budget_holders")
+    'pooled budget holders'
+    >>> short_label("impact:its:phs_ae_scotland:ae_within_4_hours_pct:2016-04")
+    'its of ae within 4 hours pct, from 2016-04'
+    """
+    parts = ref.split(":")
+    words = {"governance": lambda: " ".join(parts[2:]),
+             "qca": lambda: f"{parts[2]} ({parts[1]} solution)",
+             "indicator": lambda: parts[1],
+             "impact": lambda: f"{parts[1]} of {parts[3]}"
+                               + (f", from {parts[4]}" if len(parts) == 5 else "")}
+    return words.get(parts[0], lambda: ref)().replace("_", " ")
+
+
 def anchor_link(anchor: str) -> str:
     """A report anchor as a markdown link to the report page.
 
@@ -426,8 +444,9 @@ class Trail:
     results: pd.DataFrame
 
     def table(self) -> pd.DataFrame:
-        """Tidy, one row per reference: ``stance``, ``strand``, ``ref``, ``case``, ``tier``,
-        ``perspective``, ``text`` (segment text or the result's value), ``source_id``,
+        """Tidy, one row per reference: ``stance``, ``strand``, ``ref``, ``label`` (a short
+        name that wraps, see ``short_label``), ``case``, ``tier``, ``perspective``, ``text``
+        (segment text or the result's value), ``source_id``,
         ``shown_in`` (a markdown link to the report anchor, or to report 03 for segments)."""
         return pd.concat([self.segments, self.results], ignore_index=True)
 
@@ -572,17 +591,17 @@ class Lessons:
             if r.strand == "evidence":
                 seg = ev.loc[r.ref]
                 seg_rows.append({"stance": r.stance, "strand": "evidence", "ref": r.ref,
-                                 "case": str(seg["case"]), "tier": str(seg["tier"]),
+                                 "label": r.ref, "case": str(seg["case"]), "tier": str(seg["tier"]),
                                  "perspective": _get(seg, "perspective"),
                                  "text": str(seg["text"]), "source_id": str(seg["source_id"]),
                                  "shown_in": "[Report 3](03_evidence.html)"})
             else:
                 res_rows.append({"stance": r.stance, "strand": r.strand, "ref": r.ref,
-                                 "case": _ref_case(r.ref), "tier": pd.NA,
-                                 "perspective": pd.NA, "text": self._describe(r.ref),
+                                 "label": short_label(r.ref), "case": _ref_case(r.ref),
+                                 "tier": pd.NA, "perspective": pd.NA, "text": self._describe(r.ref),
                                  "source_id": pd.NA, "shown_in": anchor_link(r.shown_in)})
-        cols = ["stance", "strand", "ref", "case", "tier", "perspective", "text", "source_id",
-                "shown_in"]
+        cols = ["stance", "strand", "ref", "label", "case", "tier", "perspective", "text",
+                "source_id", "shown_in"]
         return Trail(lesson=lesson, segments=pd.DataFrame(seg_rows, columns=cols),
                      results=pd.DataFrame(res_rows, columns=cols))
 
@@ -689,4 +708,4 @@ def example_lesson(**changes: str) -> dict[str, str]:
 
 __all__ = ["AUDIENCES", "COLUMNS", "ENGLAND", "STATUS", "STRANDS", "SUPPORT", "JointDisplay",
            "Known", "Lessons", "Ref", "Trail", "anchor_link", "check", "example_lesson",
-           "load_lessons", "parse_ref", "qca_terms"]
+           "load_lessons", "parse_ref", "qca_terms", "short_label"]
