@@ -65,6 +65,8 @@ COLUMNS: tuple[str, ...] = (
     "rationale", "source_id", "status")
 #: Support of one strand for one lesson, strongest first (see the module docstring).
 SUPPORT: tuple[str, ...] = ("agreement", "partial agreement", "dissonance", "silence")
+_SUPPORT_OF = {(True, True): SUPPORT[1], (True, False): SUPPORT[0], (False, True): SUPPORT[2],
+               (False, False): SUPPORT[3]}
 #: Reference prefix → strand.
 _PREFIX = {"governance": "governance", "qca": "configurations", "indicator": "context",
            "impact": "impact"}
@@ -171,17 +173,16 @@ def _series() -> pd.DataFrame:
 
 @dataclass(frozen=True)
 class Ref:
-    """One reference of a lesson: its strand, stance (``for``/``against``), the reference
-    itself (``ref``) and the report anchor that shows it (``shown_in``; None for segments)."""
+    """One entry of ``results_for``/``results_against``: its strand, the reference itself
+    (``ref``) and the report anchor that shows it (``shown_in``)."""
 
     strand: str
-    stance: str
     ref: str
     shown_in: str | None
 
 
 def parse_ref(text: str) -> Ref:
-    """A ``results_*`` entry split into strand, reference and anchor (stance left empty).
+    """A ``results_*`` entry split into strand, reference and anchor.
 
     >>> r = parse_ref("governance:SCO:pooled_budget_holder@06_governance#tbl-6-1")
     >>> r.strand, r.ref, r.shown_in
@@ -192,7 +193,7 @@ def parse_ref(text: str) -> Ref:
     if prefix not in _PREFIX:
         raise CaseStudyError(f"reference {text!r} starts with {prefix!r}: expected one of "
                              f"{', '.join(p + ':' for p in _PREFIX)}")
-    return Ref(_PREFIX[prefix], "", ref.strip(), anchor.strip() or None)
+    return Ref(_PREFIX[prefix], ref.strip(), anchor.strip() or None)
 
 
 def short_label(ref: str) -> str:
@@ -535,8 +536,7 @@ class Lessons:
             for strand in STRANDS:
                 pro = refs.get((lid, strand, "for"), [])
                 con = refs.get((lid, strand, "against"), [])
-                support = ("partial agreement" if pro and con else "agreement" if pro
-                           else "dissonance" if con else "silence")
+                support = _SUPPORT_OF[(bool(pro), bool(con))]
                 rows.append({"lesson_id": lid, "strand": strand, "n_for": len(pro),
                              "n_against": len(con), "support": support,
                              "refs_for": _SEP.join(pro), "refs_against": _SEP.join(con)})

@@ -313,3 +313,14 @@ def test_contrary_gathers_every_reference_against(known):
     assert out.loc[0, "text"] == "Set-aside not enacted"
     assert out.loc[1, "shown_in"] == "[Figure 5.2](05_impact.html#fig-5-2)"
     assert (out["stance"] == "against").all()
+
+
+def test_every_support_level_has_a_fill_and_a_greyscale_cue():
+    from casestudy.plots.synthesis import SUPPORT_STYLE
+
+    assert tuple(SUPPORT_STYLE) == synthesis.SUPPORT
+    fills = [fill for fill, _, _ in SUPPORT_STYLE.values()]
+    assert len(set(fills)) == len(fills)
+    # the two mid-tone fills carry hatches, so they differ in greyscale print too
+    assert SUPPORT_STYLE["partial agreement"][1] and SUPPORT_STYLE["dissonance"][1]
+    assert SUPPORT_STYLE["partial agreement"][1] != SUPPORT_STYLE["dissonance"][1]
