@@ -136,22 +136,25 @@ def show(df: pd.DataFrame, caption: str, *, key: str | None = None,
     """
     frame, index_key = _tidy_frame(df)
     key = key if key is not None else index_key
+    details = [details] if isinstance(details, str) else list(details)
     _check_columns(frame, key, decimals, units, labels, details)
     if key is not None:
         frame = frame[[key, *[c for c in frame.columns if c != key]]]
-    source_col = source_ids if isinstance(source_ids, str) and source_ids in frame else None
-    if isinstance(source_ids, str) and source_col is None:
-        if source_ids != "source_id":
-            raise CaseStudyError(
-                f"tables.show: source_ids={source_ids!r} is not a column of the table "
-                f"(columns: {', '.join(map(str, frame.columns))}); pass a column name or "
-                "a list of source ids"
-            )
-        source_ids = None
-    ids = captions.source_ids(frame[source_col] if source_col else source_ids)
+    named_column = isinstance(source_ids, str)
+    if named_column and source_ids not in frame and source_ids != "source_id":
+        raise CaseStudyError(
+            f"tables.show: source_ids={source_ids!r} is not a column of the table "
+            f"(columns: {', '.join(map(str, frame.columns))}); pass a column name or "
+            "a list of source ids"
+        )
+    # The rows' own ids are links whenever the table has its column, whatever the note cites.
+    cite_col = source_ids if named_column and source_ids in frame else (
+        "source_id" if "source_id" in frame else None)
+    row_ids = captions.source_ids(frame[cite_col]) if cite_col else []
+    ids = row_ids if named_column else captions.source_ids(source_ids)
     number = captions.next_number("table")
     markup = _render(frame, caption=caption, number=number, key=key, ids=ids,
-                     source_col=source_col, decimals=dict(decimals or {}),
+                     source_col=cite_col, decimals=dict(decimals or {}),
                      units=dict(units or {}), labels=dict(labels or {}),
                      details=set(details))
     return Table(df, caption, number, ids, markup)

@@ -143,6 +143,14 @@ def test_source_ids_as_a_list_and_unknown_ids_raise() -> None:
         tables.show(pd.DataFrame({"x": [1]}), caption="c", source_ids="refs")
 
 
+def test_row_ids_are_links_even_when_the_note_cites_a_list() -> None:
+    df = pd.DataFrame({"fact": ["a"], "source_id": ["E2;E5"]})
+    shown = tables.show(df, caption="c", source_ids=["S1"], details="fact")
+    assert shown.source_ids == ["S1"]
+    assert '<a class="cite" href="#ref-E2">E2</a>, <a class="cite" href="#ref-E5">E5</a>' in (
+        shown.html)
+
+
 def test_html_is_escaped() -> None:
     df = pd.DataFrame({"<b>col</b>": ["<script>alert(1)</script>"], "x": ["a & b"]})
     markup = tables.show(df, caption="<i>caption</i>", source_ids=None).html
