@@ -173,7 +173,7 @@ def _problems(frame: pd.DataFrame, known: Known) -> list[str]:
 def test_one_strand_lesson_is_an_error(known):
     frame = pd.DataFrame([example_lesson(results_for="")])
     (msg,) = _problems(frame, known)
-    assert msg.startswith("lessons.csv, row 2, column 'results_for': [strands]")
+    assert msg.startswith("lessons.csv, row 2, column 'results_for': the lesson rests")
     assert "rests on 1 strand(s) (evidence)" in msg and "at least two of evidence" in msg
 
 
