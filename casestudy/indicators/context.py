@@ -38,6 +38,8 @@ TITLES: dict[str, str] = {
     "pop_65plus_thousands": "Population aged 65+, thousands",
     "pop_80plus_thousands": "Population aged 80+, thousands",
     "pop_total_thousands": "Population, thousands",
+    "medical_doctors_per_1000": "Medical doctors per 1,000 people (WHO GHO)",
+    "nurses_midwives_per_1000": "Nursing and midwifery personnel per 1,000 people (WHO GHO)",
 }
 
 _TOPICS: dict[str, list[str]] = {
@@ -46,6 +48,8 @@ _TOPICS: dict[str, list[str]] = {
     "workforce": ["doctors_per_1000"],
     "outcomes": ["life_expectancy_female_years", "life_expectancy_male_years"],
     "ageing": ["pop_65plus_pct_pop", "pop_80plus_pct_pop"],
+    # WHO's own workforce accounts, kept apart from Gapminder's doctors series above.
+    "workforce_who": ["medical_doctors_per_1000", "nurses_midwives_per_1000"],
 }
 
 
