@@ -219,16 +219,16 @@ def board_totals_check(boards: pd.DataFrame, monthly: pd.DataFrame) -> pd.DataFr
                             values="value", aggfunc="sum")
     theirs = monthly.groupby(["board", "period"])[["attendances", "within_4_hours"]].sum()
     theirs.index.names = ["geography", "period"]
-    theirs.columns = ["ae_attendances", "ae_within_4_hours"]
-    both = ours.join(theirs, how="inner", lsuffix="_ours")
+    theirs.columns = ["ae_attendances_publisher", "ae_within_4_hours_publisher"]
+    both = ours.join(theirs, how="inner")
     scot = both.groupby(level="period").sum()
     scot.index = pd.MultiIndex.from_product([[uk.SCOTLAND], scot.index],
                                             names=["geography", "period"])
     both = pd.concat([both, scot])
     rows = []
     for measure in ("ae_attendances", "ae_within_4_hours"):
-        rows.append(pd.DataFrame({"indicator": measure, "ours": both[f"{measure}_ours"],
-                                  "publisher": both[measure]}))
+        rows.append(pd.DataFrame({"indicator": measure, "ours": both[measure],
+                                  "publisher": both[f"{measure}_publisher"]}))
     out = pd.concat(rows).reset_index()
     return out.assign(difference=out["ours"] - out["publisher"]).sort_values(
         ["indicator", "geography", "period"], ignore_index=True)

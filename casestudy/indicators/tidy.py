@@ -64,8 +64,9 @@ def read_table(path: str | Path, *, required: Sequence[str], what: str,
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding.lower().startswith("utf-8") else encoding
         raise DataValidationError(Problem(label, "encoding", f"byte offset {exc.start} is "
-                                          f"not {encoding}; expected a {what} CSV")) from None
+                                          f"not {name}; expected a {what} CSV")) from None
     lines = text.splitlines()
     if len(lines) <= skip_lines:
         raise DataValidationError(Problem(label, "empty", f"no header row; expected a {what} "
