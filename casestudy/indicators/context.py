@@ -48,8 +48,6 @@ _TOPICS: dict[str, list[str]] = {
     "workforce": ["doctors_per_1000"],
     "outcomes": ["life_expectancy_female_years", "life_expectancy_male_years"],
     "ageing": ["pop_65plus_pct_pop", "pop_80plus_pct_pop"],
-    # WHO's own workforce accounts, kept apart from Gapminder's doctors series above.
-    "workforce_who": ["medical_doctors_per_1000", "nurses_midwives_per_1000"],
 }
 
 
