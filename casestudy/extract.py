@@ -31,7 +31,8 @@ from casestudy.errors import CaseStudyError, DataValidationError
 RECIPE_MODULES: tuple[str, ...] = ("casestudy.indicators.uk", "casestudy.indicators.recipes",
                                    "casestudy.indicators.scotland",
                                    "casestudy.indicators.england",
-                                   "casestudy.indicators.italy")
+                                   "casestudy.indicators.italy",
+                                   "casestudy.lookups")
 
 
 @dataclass(frozen=True)

@@ -179,7 +179,7 @@ def ae_by_icb(trusts: pd.DataFrame, ods: pd.DataFrame, names: pd.DataFrame) -> p
                                   value_name="value").dropna(subset=["value"])
     return out.assign(geography=out["icb"], geography_name=out["icb"].map(
         names.set_index("icb")["icb_name"]), case="ENG", unit=out["indicator"].map(units),
-        source_id="NHSE-AE-TRUST;ODS-ETR;ONS-ICB")
+        source_id="NHSE-AE-TRUST;ODS-ETR;ONS-ICB22;ONS-ICB23")
 
 
 def icb_extract_check(ours: pd.DataFrame, icb_file: pd.DataFrame) -> pd.DataFrame:
@@ -239,7 +239,7 @@ def ctr_monthly(daily: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
     return out.assign(geography=out["icb"], geography_name=out["icb"].map(
         names.set_index("icb")["icb_name"]), case="ENG",
         indicator="not_meeting_criteria_to_reside_daily_mean",
-        unit="patients (monthly mean of daily counts)", source_id="NHSE-CTR;ONS-ICB")
+        unit="patients (monthly mean of daily counts)", source_id="NHSE-CTR;ONS-ICB22;ONS-ICB23")
 
 
 # --------------------------------------------------------------------------- recipes
@@ -283,7 +283,7 @@ AE_ICB = register(Recipe(
                 "hours that month (ae_attendances_reporting). NHS trusts only: independent "
                 "and other providers in NHS England's ICB totals are not in the provider "
                 "file, so attendances run below NHS England's ICB file in some ICBs.",
-    source_ids=("NHSE-AE-TRUST", "ODS-ETR", "ONS-ICB"), licences=_LICENCES,
+    source_ids=("NHSE-AE-TRUST", "ODS-ETR", "ONS-ICB22", "ONS-ICB23"), licences=_LICENCES,
     schema={"fields": [_GEO, _NAME, _CASE, _PERIOD,
                        _field("indicator", required=True,
                               enum=["ae_attendances", "ae_attendances_reporting",
@@ -311,7 +311,7 @@ CTR_ICB = register(Recipe(
                 "longer meet the criteria to reside, with the days reported. Not the same "
                 "measure as Scotland's delayed discharges (bed days of delayed patients): "
                 "never one series with them. ICB names from the ONS July 2022 lookup.",
-    source_ids=("NHSE-CTR", "ONS-ICB"), licences=_LICENCES,
+    source_ids=("NHSE-CTR", "ONS-ICB22", "ONS-ICB23"), licences=_LICENCES,
     schema={"fields": [_GEO, _NAME, _CASE, _PERIOD,
                        _field("indicator", required=True,
                               enum=["not_meeting_criteria_to_reside_daily_mean"]),

@@ -38,7 +38,7 @@ ANY_BOARD = r"S08\d{6}|SB\d{4}"
 #: Where a hospital's board comes from, in the order the lookups are tried.
 LOOKUP_ORDER = ("A&E sites list", "hospital codes 2023", "hospital codes 2021",
                 "monthly A&E file (HBT)")
-AE_SOURCES = "PHS-AE;PHS-AE-SITES;PHS-AE-HOSP;PHS-AE-MONTHLY;PHS-GEO"
+AE_SOURCES = "PHS-AE;PHS-AE-SITES;PHS-AE-HOSP;PHS-AE-MONTHLY;PHS-HB"
 
 
 # --------------------------------------------------------------------------- lookups
@@ -312,7 +312,7 @@ AE_BOARD = register(Recipe(
                 "attendances within 4 hours are exact sums; the share is computed from "
                 "them. Board codes are the current (2019) codes, names from PHS's board "
                 "code list. The 14 board totals sum to Scotland's total every month.",
-    source_ids=("PHS-AE", "PHS-AE-SITES", "PHS-AE-HOSP", "PHS-AE-MONTHLY", "PHS-GEO"),
+    source_ids=("PHS-AE", "PHS-AE-SITES", "PHS-AE-HOSP", "PHS-AE-MONTHLY", "PHS-HB"),
     licences=uk.OGL,
     schema={"fields": [_field("geography", required=True, pattern="S08[0-9]{6}"),
                        _field("geography_name", required=True), _CASE, _PERIOD,
@@ -350,7 +350,7 @@ def delayed_discharge_by_partnership(councils: pd.DataFrame,
     names = lookup.drop_duplicates("hscp").set_index("hscp")
     return out.assign(geography=out["hscp"], geography_name=out["hscp"].map(names["hscp_name"]),
                       board=out["hscp"].map(names["board"]), case="SCO",
-                      indicator="delayed_bed_days", unit="bed days", source_id="PHS-DD;PHS-GEO")
+                      indicator="delayed_bed_days", unit="bed days", source_id="PHS-DD;PHS-CA")
 
 
 def _build_dd_hscp(paths: list[Path]) -> pd.DataFrame:
@@ -368,7 +368,7 @@ DD_HSCP = register(Recipe(
                 "partnership), with each partnership's current NHS board. Bed days occupied "
                 "by people aged 18+ whose discharge was delayed, from July 2016, for all "
                 "delay reasons and each reason group.",
-    source_ids=("PHS-DD", "PHS-GEO"), licences=uk.OGL,
+    source_ids=("PHS-DD", "PHS-CA"), licences=uk.OGL,
     schema={"fields": [_field("geography", required=True, pattern="S37[0-9]{6}"),
                        _field("geography_name", required=True),
                        _field("board", required=True, pattern="S08[0-9]{6}"), _CASE, _PERIOD,
@@ -385,7 +385,7 @@ def _build_beds(paths: list[Path]) -> pd.DataFrame:
     names = read_phs_board_codes(paths[1]).set_index("board")["board_name"]
     names[uk.SCOTLAND] = "Scotland"
     return beds.assign(geography_name=beds["geography"].map(names).fillna(""),
-                       source_id="PHS-BEDS;PHS-GEO")
+                       source_id="PHS-BEDS;PHS-HB")
 
 
 BEDS = register(Recipe(
@@ -397,7 +397,7 @@ BEDS = register(Recipe(
                 "groups (All Specialties, All Acute, the groupings), quarterly. S92000003 is "
                 "Scotland; SB0801 is a special (national) board, which the board code list "
                 "does not name.",
-    source_ids=("PHS-BEDS", "PHS-GEO"), licences=uk.OGL,
+    source_ids=("PHS-BEDS", "PHS-HB"), licences=uk.OGL,
     schema={"fields": [_field("geography", required=True,
                               pattern="S08[0-9]{6}|S92000003|SB[0-9]{4}"), _NAME, _CASE,
                        _PERIOD, _field("specialty", required=True),

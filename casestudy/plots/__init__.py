@@ -10,8 +10,9 @@ from casestudy.plots._style import (
     source_footer,
     use_style,
 )
+from casestudy.plots.funnel import funnel
 from casestudy.plots.timeline import timeline
 from casestudy.plots.trends import dispersion, indexed_trend, latest_dotplot, trend_grid
 
-__all__ = ["dispersion", "indexed_trend", "latest_dotplot", "new_axes",
+__all__ = ["dispersion", "funnel", "indexed_trend", "latest_dotplot", "new_axes",
            "savefig", "source_footer", "timeline", "trend_grid", "use_style"]
