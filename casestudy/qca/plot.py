@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.text import Annotation
+from matplotlib.transforms import Bbox
 
 from casestudy.qca.truthtable import coverage, fuzzy_incl, fuzzy_pri
 
@@ -31,19 +35,85 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
     ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
     ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-    if label is not None:
-        # Cases at the same point share one label, so none is drawn over another.
-        points = pd.DataFrame({"x": xv.round(6), "y": yv.round(6),
-                               "label": data[label].astype(str).to_numpy()})
-        for (xi, yi), group in points.groupby(["x", "y"], sort=True):
-            names = list(group["label"])
-            text_i = ",\n".join(", ".join(names[i:i + 3]) for i in range(0, len(names), 3))
-            ax.annotate(text_i, (xi, yi), fontsize=7, xytext=(4, 3), va="bottom",
-                        textcoords="offset points")
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
     ax.set_aspect("equal")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.legend(loc="upper left", fontsize=7, frameon=True)
+    legend = ax.legend(loc="upper left", fontsize=7, frameon=True)
+    if label is not None:
+        # Cases at the same point share one label, so none is drawn over another.
+        points = pd.DataFrame({"x": xv.round(6), "y": yv.round(6),
+                               "label": data[label].astype(str).to_numpy()})
+        spots = [(xi, yi, wrap_labels(list(group["label"]), sep=", "))
+                 for (xi, yi), group in points.groupby(["x", "y"], sort=True)]
+        place_labels(ax, spots, avoid=[legend])
     return ax
+
+
+def wrap_labels(names: Sequence[str], *, per_line: int = 3, sep: str = ",") -> str:
+    """Names joined by ``sep``, ``per_line`` to a line, so a crowded point's label stays
+    narrow.
+
+    >>> print(wrap_labels(["10", "14", "30", "31"], per_line=3))
+    10,14,30,
+    31
+    """
+    lines = [sep.join(names[i:i + per_line]) for i in range(0, len(names), per_line)]
+    return f"{sep.rstrip()}\n".join(lines)
+
+
+# Offsets (points) tried in turn around a point: the four corners first, then above and
+# below, each ring further out; the last rings draw a leader line back to the point.
+_CORNERS = ((1, 0.8, "left", "bottom"), (1, -0.8, "left", "top"),
+            (-1, 0.8, "right", "bottom"), (-1, -0.8, "right", "top"),
+            (0, 1.6, "center", "bottom"), (0, -1.6, "center", "top"))
+_RINGS = (4, 10, 18, 28, 40)
+
+
+def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
+                 fontsize: float = 7, avoid: Sequence = (), gap: float = 3.0
+                 ) -> list[Annotation]:
+    """Label points so that no label comes within ``gap`` pixels of another label, of
+    another labelled point, of the axes' edge or of an artist in ``avoid`` (a legend).
+
+    A greedy placement in the order given (deterministic): each label takes the first
+    free position around its point (corners, then above and below, further out ring by
+    ring, with a leader line beyond the first two rings). A label that finds no free
+    place keeps the last one tried, with its leader line.
+    """
+    # Settle the (constrained) layout first: positions measured before it would move.
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    taken = [artist.get_window_extent(renderer) for artist in avoid if artist is not None]
+    centres = ax.transData.transform([(x, y) for x, y, _ in spots]) if len(spots) else []
+    points = [Bbox.from_extents(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in centres]
+    out = []
+    for k, (x, y, text) in enumerate(spots):
+        ann = None
+        # Keep clear of the other points where there is room; in a crowd, of labels only.
+        for others in (taken + points[:k] + points[k + 1:], taken):
+            for ring, step in enumerate(_RINGS):
+                for dx, dy, ha, va in _CORNERS:
+                    if ann is not None:
+                        ann.remove()
+                    arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#777777"} \
+                        if ring > 1 else None
+                    ann = ax.annotate(text, (x, y), xytext=(dx * step, dy * step),
+                                      textcoords="offset points", ha=ha, va=va,
+                                      fontsize=fontsize, arrowprops=arrow)
+                    box = ann.get_window_extent(renderer).padded(gap)
+                    inside = (box.x0 >= frame.x0 and box.x1 <= frame.x1
+                              and box.y0 >= frame.y0 and box.y1 <= frame.y1)
+                    if inside and not any(box.overlaps(other) for other in others):
+                        break
+                else:
+                    continue
+                break
+            else:
+                continue
+            break
+        taken.append(ann.get_window_extent(renderer))
+        out.append(ann)
+    return out
