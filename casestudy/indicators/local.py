@@ -145,7 +145,7 @@ def partnership_sets(conditions: pd.DataFrame) -> pd.DataFrame:
     ...     "care_at_home_change": [0.5], "partnerships_in_board": [2],
     ...     "board_ae_4h_pct": [95.0], "lead_agency": [1]})
     >>> [float(v) for v in partnership_sets(row).iloc[0][["REDUCED", "CAH", "AE", "LEAD"]]]
-    [0.953, 0.006, 0.953, 1.0]
+    [0.953, 0.011, 0.953, 1.0]
     """
     out = pd.DataFrame(index=conditions["name"].to_numpy())
     for name, spec in CALIBRATION.items():
