@@ -141,3 +141,11 @@ def test_recipe_runs_in_under_five_seconds(shared_data, name):
     start = time.perf_counter()
     recipe.build(paths)
     assert time.perf_counter() - start < 5
+
+
+def test_an_icb_month_without_reporting_trusts_has_no_four_hour_figures(write_csv, names):
+    text = TRUSTS.replace('"RFR",10000,2000', '"RFR",10000,NA')
+    out = england.ae_by_icb(england.read_nhse_ae_trust(write_csv(text, "t.csv")),
+                            england.read_ods_trusts(write_csv(ODS, "o.csv")), names)
+    sy = set(out.loc[out["geography"] == "E54000061", "indicator"])
+    assert sy == {"ae_attendances", "emergency_admissions"}

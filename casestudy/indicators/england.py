@@ -149,8 +149,9 @@ def ae_by_icb(trusts: pd.DataFrame, ods: pd.DataFrame, names: pd.DataFrame) -> p
 
     Indicators ``ae_attendances``, ``emergency_admissions`` (all trusts);
     ``ae_attendances_reporting`` and ``ae_over_4_hours`` (trusts that reported the 4-hour
-    count that month) and ``ae_within_4_hours_pct`` = 100 × (1 − over / reporting).
-    Raises naming a trust the ODS list lacks.
+    count that month) and ``ae_within_4_hours_pct`` = 100 × (1 − over / reporting); an
+    ICB-month with no reporting trust has none of the three. Raises naming a trust the ODS
+    list lacks.
     """
     qcode = trusts["trust"].map(ods.set_index("trust")["qcode"])
     if qcode.isna().any():
@@ -165,11 +166,13 @@ def ae_by_icb(trusts: pd.DataFrame, ods: pd.DataFrame, names: pd.DataFrame) -> p
                                           f"code(s) {', '.join(bad)} are not in the lookup"))
     reporting = trusts["attendances_over_4hours"].notna()
     frame = trusts.assign(icb=icb, reporting=trusts["total_attendances"].where(reporting))
-    sums = frame.groupby(["icb", "period"]).agg(
-        ae_attendances=("total_attendances", "sum"),
-        emergency_admissions=("total_emergency_admissions", "sum"),
-        ae_attendances_reporting=("reporting", "sum"),
-        ae_over_4_hours=("attendances_over_4hours", "sum"))
+    grouped = frame.groupby(["icb", "period"])
+    sums = grouped[["total_attendances", "total_emergency_admissions"]].sum()
+    sums.columns = ["ae_attendances", "emergency_admissions"]
+    # An ICB-month in which no trust reported the 4-hour count (Frimley, August 2022) has no
+    # 4-hour figures, rather than zeros.
+    sums["ae_attendances_reporting"] = grouped["reporting"].sum(min_count=1)
+    sums["ae_over_4_hours"] = grouped["attendances_over_4hours"].sum(min_count=1)
     sums["ae_within_4_hours_pct"] = 100 * (1 - sums["ae_over_4_hours"]
                                            / sums["ae_attendances_reporting"])
     units = {"ae_attendances": "attendances", "emergency_admissions": "admissions",
