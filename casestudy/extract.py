@@ -29,7 +29,10 @@ from casestudy.errors import CaseStudyError, DataValidationError
 
 #: Modules that define recipes; importing one registers its recipes.
 RECIPE_MODULES: tuple[str, ...] = ("casestudy.indicators.uk", "casestudy.indicators.recipes",
-                                  "casestudy.lookups")
+                                   "casestudy.indicators.scotland",
+                                   "casestudy.indicators.england",
+                                   "casestudy.indicators.italy",
+                                   "casestudy.lookups")
 
 
 @dataclass(frozen=True)
