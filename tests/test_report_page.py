@@ -114,7 +114,8 @@ def test_assemble_fills_every_placeholder_and_counts_figures_and_tables():
     assert (done.figures, done.tables) == (1, 1)
     assert done.thumbnail_alt == "A bar chart."
     thumb = Image.open(io.BytesIO(base64.b64decode(done.thumbnail.split(",", 1)[1])))
-    assert thumb.size == (320, 160)
+    assert thumb.size == (240, 120)
+    assert len(done.thumbnail) < 20_000
 
 
 def test_assemble_without_a_marker_puts_the_contents_first_in_main():

@@ -198,7 +198,7 @@ class Page:
     thumbnail_alt: str | None  # the figure's own alt text
 
 
-def thumbnail(body: str, width: int = 320) -> tuple[str, str | None] | None:
+def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
     """The report's first figure (or, failing a numbered one, its first PNG), shrunk to
     ``width`` pixels, as a data: URI; with the image's alt text where it has one."""
     match = _FIRST_FIGURE_PNG.search(body) or _ANY_PNG.search(body)
@@ -212,6 +212,8 @@ def thumbnail(body: str, width: int = 320) -> tuple[str, str | None] | None:
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)),
                              Image.Resampling.LANCZOS)
+    # A chart needs few colours: a 64-colour palette keeps each thumbnail near 10 kB.
+    image = image.quantize(colors=64, dither=Image.Dither.NONE)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
