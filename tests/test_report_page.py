@@ -170,5 +170,5 @@ def test_the_print_document_joins_reports_with_a_break_before_each():
 def test_printing_without_built_reports_is_an_error(tmp_path):
     from casestudy.report import pdf
 
-    with pytest.raises(ReportError, match="01_a.html: not built"):
+    with pytest.raises(ReportError, match=r"01_a\.html: not built"):
         pdf.write(tmp_path, ["01_a"])
