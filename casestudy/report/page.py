@@ -208,7 +208,8 @@ def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
     alt = _ALT.search(tag)
     from PIL import Image
 
-    image = Image.open(io.BytesIO(base64.b64decode(match.group(1)))).convert("RGB")
+    image = Image.open(io.BytesIO(base64.b64decode(match.group(1)))).convert("RGBA")
+    image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)),
                              Image.Resampling.LANCZOS)
@@ -228,7 +229,7 @@ MAX_IMAGE_PX = 1800
 
 
 def shrink_images(body: str) -> str:
-    """Inline PNGs scaled down to twice the width they are shown at (lossless PNG again).
+    """Inline PNGs scaled down to twice the width they are shown at, in a 256-colour palette.
 
     Figures are saved at print resolution in ``figures/``; a page that carried those bytes
     would pass 2.5 MB with a few panels. Pixels beyond twice the displayed width are never
@@ -244,9 +245,13 @@ def shrink_images(body: str) -> str:
         limit = min(2 * int(shown.group(1)), MAX_IMAGE_PX) if shown else MAX_IMAGE_PX
         if px <= limit:
             return tag
-        image = Image.open(io.BytesIO(base64.b64decode(data)))
+        image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")
         image = image.resize((limit, round(image.height * limit / image.width)),
                              Image.Resampling.LANCZOS)
+        # Resampling multiplies a chart's few flat colours into many shades, which PNG
+        # packs worse than the larger original; a 256-colour palette packs them again.
+        image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                               dither=Image.Dither.NONE)
         out = io.BytesIO()
         image.save(out, format="PNG", optimize=True)
         return tag.replace(data, base64.b64encode(out.getvalue()).decode("ascii"), 1)
