@@ -85,7 +85,7 @@ class ShownFigure:
 
 
 def _title(fig: Figure) -> str:
-    suptitle = fig.get_suptitle() if hasattr(fig, "get_suptitle") else ""
+    suptitle = fig.get_suptitle()
     if suptitle:
         return suptitle
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]

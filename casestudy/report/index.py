@@ -104,6 +104,7 @@ def render(entries: list[Entry], prov: Provenance) -> str:
   .cs-entry {{ display: flex; gap: 1rem; align-items: flex-start; margin-bottom: 1.5rem; }}
   .cs-entry > div {{ min-width: 0; }}
   .cs-entry h2 {{ font-size: 1.2rem; margin: 0; }}
+  .cs-entry h2 a {{ display: inline-block; min-height: 24px; }}
   .cs-entry p {{ margin: 0.25rem 0 0; }}
   .cs-thumb {{ flex: 0 0 auto; width: 160px; max-width: 35%; height: auto;
               border: 1px solid #d0d7de; }}
