@@ -112,7 +112,8 @@ def rehash(names: list[str] | None = None, raw: Path | None = None) -> list[str]
         # Files without a source column (e.g. a .qdpx) keep the ids recorded by hand.
         cited = (sorted({sid for _, _, sid in _citations(path, res.get("schema"))})
                  if _source_columns(path, res.get("schema")) else res.get("source_ids", []))
-        if digest == res.get("sha256") and cited == res.get("source_ids"):
+        # Recipes record their ids in study order, rehash in sorted order: compare as sets.
+        if digest == res.get("sha256") and set(cited) == set(res.get("source_ids", [])):
             continue
         if res.get("recipe"):
             raise DataValidationError(Problem(

@@ -28,7 +28,11 @@ from casestudy import data
 from casestudy.errors import CaseStudyError, DataValidationError
 
 #: Modules that define recipes; importing one registers its recipes.
-RECIPE_MODULES: tuple[str, ...] = ("casestudy.indicators.uk", "casestudy.indicators.recipes")
+RECIPE_MODULES: tuple[str, ...] = ("casestudy.indicators.uk", "casestudy.indicators.recipes",
+                                   "casestudy.indicators.scotland",
+                                   "casestudy.indicators.england",
+                                   "casestudy.indicators.italy",
+                                   "casestudy.lookups")
 
 
 @dataclass(frozen=True)

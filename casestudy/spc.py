@@ -41,6 +41,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from scipy import stats
 
@@ -209,7 +210,9 @@ def _numeric(frame: pd.DataFrame, column: str, what: str, *, positive: bool = Fa
 
 def _prepare(data: pd.DataFrame, index: str | None, facet: str | None,
              what: str) -> pd.DataFrame:
-    frame = data.copy()
+    # A fresh row index: the labels are joined back by it, and frames stacked with
+    # pd.concat repeat theirs (which multiplied every point by the number of facets).
+    frame = data.reset_index(drop=True)
     if index is None:
         frame["_index"] = np.arange(len(frame))
     else:
@@ -325,31 +328,70 @@ class SPCResult:
             ax = new_axes(ax)
             _draw(self.points[self.points["facet"] == facets[0]], ax, self)
             ax.set_title(title if title is not None else
-                         (str(facets[0]) if self.facet else self.value))
+                         (_facet_title(facets[0]) if self.facet else self.value))
             return ax
         import matplotlib.pyplot as plt
 
         use_style()
         nrows = math.ceil(len(facets) / ncols)
-        fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows),
-                                 sharex=True, sharey=sharey, layout="constrained",
+        # Independent axes with one fixed set of ticks and limits, and a fixed grid rather
+        # than a layout engine: shared axes and constrained layout make matplotlib measure
+        # every panel's ticks against every other's (quadratic in the panels), which took
+        # seconds for 33 partnerships.
+        fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows + 0.4),
                                  squeeze=False)
-        for a, f in zip(axes.flat, facets, strict=False):
-            _draw(self.points[self.points["facet"] == f], a, self, small=True)
-            a.set_title(str(f), fontsize=8)
+        fig.subplots_adjust(left=0.05, right=0.99, bottom=0.4 / (1.9 * nrows + 0.4) + 0.02,
+                            top=1 - 0.5 / (1.9 * nrows + 0.4), wspace=0.25, hspace=0.55)
+        index = self.points["index"]
+        ticks, labels = _shared_ticks(index)
+        lo, hi = _padded(index)
+        ylims = (_padded(self.points[["value", "lpl", "upl"]].stack()) if sharey else None)
+        groups = dict(tuple(self.points.groupby("facet", sort=False)))
+        for k, (a, f) in enumerate(zip(axes.flat, facets, strict=False)):
+            _draw(groups[f], a, self, small=True)
+            a.set_title(_facet_title(f), fontsize=8)
+            a.set_xlim(lo, hi)
+            a.set_xticks(ticks, labels if k >= len(facets) - ncols else [""] * len(ticks))
+            if ylims is not None:
+                a.set_ylim(*ylims)
             a.tick_params(labelsize=6)
         for a in axes.flat[len(facets):]:
             a.set_visible(False)
-        index = self.points["index"]
-        if pd.api.types.is_datetime64_any_dtype(index):
-            # A few whole years per panel: legible in small multiples, and far cheaper to lay
-            # out than matplotlib's automatic date ticks on dozens of axes.
-            span = (index.max() - index.min()).days / 365.25
-            axes[0, 0].xaxis.set_major_locator(mdates.YearLocator(max(1, math.ceil(span / 4))))
-            axes[0, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
         if title:
             fig.suptitle(title)
         return fig
+
+
+def _facet_title(facet: Any) -> str:
+    """A registry name for a case or unit code (an ICB's or a board's), else the value."""
+    from casestudy import cases
+
+    try:
+        return cases.label(str(facet))
+    except CaseStudyError:
+        return str(facet)
+
+
+def _shared_ticks(index: pd.Series) -> tuple[list[Any], list[str]]:
+    """At most about five ticks for every panel: whole years for dates."""
+    if pd.api.types.is_datetime64_any_dtype(index):
+        first, last = index.min().year, index.max().year
+        step = max(1, math.ceil((last - first + 1) / 5))
+        years = range(first + (first != index.min().year), last + 1, step)
+        dates = [pd.Timestamp(year=y, month=1, day=1) for y in years]
+        dates = [d for d in dates if index.min() <= d <= index.max()] or [index.min()]
+        return [mdates.date2num(d) for d in dates], [str(d.year) for d in dates]
+    values = pd.Series(index).astype(float)
+    ticks = np.unique(np.linspace(values.min(), values.max(), 5).round())
+    return list(ticks), [f"{t:g}" for t in ticks]
+
+
+def _padded(values: pd.Series) -> tuple[float, float]:
+    if pd.api.types.is_datetime64_any_dtype(values):
+        values = pd.Series(mdates.date2num(values))
+    lo, hi = float(values.min()), float(values.max())
+    pad = (hi - lo) * 0.04 or 1.0
+    return lo - pad, hi + pad
 
 
 def _assurance(last: pd.Series, improvement: str) -> str | None:
@@ -374,8 +416,13 @@ def _draw(points: pd.DataFrame, ax: Axes, result: SPCResult, *, small: bool = Fa
         for col in ("lpl", "upl"):
             ax.plot(g["index"], g[col], color="#231F20", lw=0.8, ls="--",
                     label="process limits" if first and col == "upl" else None)
-    colours = points["variation"].map(VARIATION_COLOURS)
-    ax.scatter(x, points["value"], c=colours.tolist(), s=6 if small else 18, zorder=3)
+    # One RGBA row per point from the few variation colours: far cheaper than a colour
+    # name per point, which matplotlib parses one by one.
+    codes, kinds = pd.factorize(points["variation"])
+    colours = to_rgba_array([VARIATION_COLOURS[k] for k in kinds])[codes]
+    # Small multiples have thousands of markers: as vectors they make a bloated SVG.
+    ax.scatter(x, points["value"], c=colours, s=6 if small else 18, zorder=3,
+               rasterized=small)
     if points["target"].notna().any():
         ax.plot(x, points["target"], color="#DE1B1B", lw=0.8, ls=":", label="target")
     if not small:

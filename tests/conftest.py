@@ -42,3 +42,14 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return write
+
+
+@pytest.fixture(scope="session")
+def real_reports(tmp_path_factory: pytest.TempPathFactory):
+    """The project's own notebooks built once per session into a temporary folder, shared by
+    the pipeline test and the browser tests (building the set takes minutes)."""
+    from casestudy import report
+
+    out = tmp_path_factory.mktemp("real-set")
+    layout = report.Layout(ROOT / "notebooks", out / "reports", out / "figures", ROOT)
+    return layout, report.build(layout=layout)

@@ -60,3 +60,44 @@ def test_unknown_codes_raise_with_the_known_ones():
 def test_categorical_sorts_in_registry_order():
     cat = cases.categorical(["ENG", "NL", "SCO"])
     assert list(cat.sort_values()) == ["NL", "SCO", "ENG"]
+
+
+# --------------------------------------------------------------------------- units
+
+def test_unit_codes_are_accepted_like_case_codes():
+    assert cases.label("S08000018") == cases.label("S08000029") == "NHS Fife"
+    assert cases.label("QXU") == "NHS Surrey Heartlands Integrated Care Board"
+    assert cases.palette(["E54000052", "S37000014", "010-201"]) == {
+        "E54000052": cases.get("ENG").colour, "S37000014": cases.get("SCO").colour,
+        "010-201": cases.get("IT").colour}
+    assert cases.order(["E54000052", "GBR", "S12000005", "S08000015", "IT", "nope"]) == [
+        "IT", "GBR", "S08000015", "S12000005", "E54000052"]
+
+
+def test_recoded_units_share_one_unit_id():
+    assert cases.unit_ids(["E54000052", "E54000063", "QXU", "S08000021"]).tolist() == [
+        "QXU", "QXU", "QXU", "S08000031"]
+    assert cases.unit("QXU").unit == "E54000063"  # the latest code
+    assert cases.unit("S08000018").end.isoformat() == "2018-02-01"
+    assert cases.case_of("S37000005") == "SCO" and cases.case_of("NL") == "NL"
+    with pytest.raises(CaseStudyError, match=r"1 code.*XX1"):
+        cases.unit_ids(["S08000018", "XX1"])
+
+
+def test_units_filter_by_case_and_kind():
+    icbs = cases.units("ENG", kind="icb")
+    assert icbs["unit_id"].nunique() == 42 and set(icbs["case"]) == {"ENG"}
+    assert cases.units("NL").empty
+    with pytest.raises(CaseStudyError, match="unknown kind of unit 'ward'"):
+        cases.units(kind="ward")
+
+
+def test_latest_codes_and_children():
+    latest = cases.units("ENG", kind="icb", latest=True)
+    assert len(latest) == 42
+    assert {"E54000063", "E54000064"} <= set(latest["unit"])
+    assert not {"E54000052", "E54000053"} & set(latest["unit"])
+    assert len(cases.units("SCO", kind="council_area", latest=True)) == 32
+    # Partnerships sharing a board: Greater Glasgow and Clyde has six, by either board code.
+    assert len(cases.children("S08000021")) == len(cases.children("S08000031")) == 6
+    assert cases.children("S37000005") == ["S12000005", "S12000030"]

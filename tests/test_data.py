@@ -243,3 +243,12 @@ def test_rehash_keeps_hand_recorded_ids_of_a_file_without_source_column(raw):
     res = data.resource("blob", data.read_manifest(raw))
     assert res["source_ids"] == ["A1"]
     assert res["sha256"] == data.sha256_file(raw / "blob.bin")
+
+
+def test_rehash_of_the_committed_folder_changes_nothing_and_refuses_nothing(tmp_path):
+    """Recipes record source ids in study order; rehash must not read that as an edit."""
+    import shutil
+
+    raw = tmp_path / "raw"
+    shutil.copytree(REPO_RAW, raw)
+    assert data.rehash(raw=raw) == []

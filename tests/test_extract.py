@@ -60,7 +60,8 @@ def test_indicators_cover_the_required_series(built):
     _, table, _ = built
     required = {"che_pct_gdp", "che_per_capita_usd", "gghe_d_pct_che", "oop_pct_che",
                 "beds_per_1000", "doctors_per_1000", "life_expectancy_female_years",
-                "life_expectancy_male_years", "pop_65plus_pct_pop", "pop_80plus_pct_pop"}
+                "life_expectancy_male_years", "pop_65plus_pct_pop", "pop_80plus_pct_pop",
+                "medical_doctors_per_1000", "nurses_midwives_per_1000"}
     assert required <= set(table["indicator"])
     for indicator in required:
         part = table[table["indicator"] == indicator]
@@ -90,8 +91,8 @@ def test_projections_are_marked(built):
 
 def test_every_value_is_the_official_files_value(built):
     paths, table, _ = built
-    ghed, wdi, gapminder, wpp = (pd.read_csv(p, dtype=str, keep_default_na=False)
-                                 for p in paths)
+    ghed, wdi, gapminder, wpp, nurses, doctors = (
+        pd.read_csv(p, dtype=str, keep_default_na=False) for p in paths)
     official = {}
     for r in ghed.itertuples():
         official[("WHO-GHED", r.IndicatorCode, r.iso3, r.year)] = r.value
@@ -102,10 +103,16 @@ def test_every_value_is_the_official_files_value(built):
     for r in wpp.itertuples():
         for col in readers._WPP_SERIES:
             official[("UN-WPP2019", col, r.iso3, r.year)] = getattr(r, col)
+    for r in pd.concat([nurses, doctors]).query("Dim1 == ''").itertuples():
+        official[("WHO-GHO-HWF", r.IndicatorCode, r.SpatialDimValueCode, r.Period)] = \
+            r.FactValueNumeric
     for r in table.itertuples():
         text = official[(r.source_id, r.source_code, r.geography, r.year)]
-        # Same number as the file (the CSV may drop a trailing ".0", never a digit).
-        assert float(r.value) == float(text), (r.indicator, r.geography, r.year)
+        # Same number as the file (the CSV may drop a trailing ".0", never a digit); WHO's
+        # workforce densities are per 10,000 in the file, per 1,000 in the extract.
+        scale = 10 if r.source_id == "WHO-GHO-HWF" else 1
+        assert float(r.value) * scale == pytest.approx(float(text), rel=1e-12), \
+            (r.indicator, r.geography, r.year)
 
 
 def test_run_writes_extract_and_manifest(built, tmp_path, monkeypatch):

@@ -263,3 +263,31 @@ def test_official_ghed_values_are_the_files(shared_data):
     got = {(r.source_code, r.geography, r.year): r.value for r in out.itertuples()}
     for r in raw.itertuples():
         assert got[(r.IndicatorCode, r.iso3, int(r.year))] == float(r.value)
+
+
+# --------------------------------------------------------------------------- WHO GHO workforce
+
+GHO_HWF = ("IndicatorCode,Indicator,SpatialDimValueCode,Period,Dim1,FactValueNumeric,Value\n"
+           'HWF_0006,"Nursing and midwifery personnel (per 10,000)",NLD,2020,,116.4,116.4\n'
+           'HWF_0001,"Medical doctors (per 10,000)",ITA,2020,,39.5,39.5\n'
+           'HWF_0001,"Medical doctors (per 10,000)",ITA,2020,FEMALE,18.0,18.0\n'
+           "HWF_0002,Medical doctors (number),ITA,2020,,240000,240000\n")
+
+
+def test_gho_workforce_is_converted_to_per_1000_and_says_so(write_csv):
+    out = readers.read_gho_hwf(write_csv(GHO_HWF)).set_index("indicator")
+    assert out.at["nurses_midwives_per_1000", "value"] == pytest.approx(11.64)
+    assert out.at["medical_doctors_per_1000", "value"] == pytest.approx(3.95)
+    assert set(out["unit"]) == {"per 1,000 people"}
+    assert out.at["medical_doctors_per_1000", "source_code"] == "HWF_0001"
+    assert len(out) == 2  # head counts and the breakdown by sex are left out
+
+
+@pytest.mark.parametrize(("old", "new", "message"), [
+    ("HWF_0002", "HWF_0099", "unknown code 'HWF_0099'"),
+    ("NLD,2020,,116.4", "NLD,2020,,many", "expected a number"),
+    ("SpatialDimValueCode", "Country", "column 'iso3' is missing"),
+])
+def test_gho_workforce_refuses_bad_files(write_csv, old, new, message):
+    with pytest.raises(DataValidationError, match=message):
+        readers.read_gho_hwf(write_csv(GHO_HWF.replace(old, new)))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
@@ -128,3 +130,15 @@ def test_ae_scotland_sums_every_hospital(shared_data):
     att = scot[scot.indicator == "ae_attendances"].set_index("period").value
     assert att.sum() == raw.attendances.sum()
     assert att.loc[pd.Timestamp("2007-07-01")] == raw[raw.date == "2007-07-31"].attendances.sum()
+
+
+def test_uk_areas_name_every_icb_as_ons_does(shared_data):
+    from casestudy.indicators import england
+
+    _, _, content = extract.build("uk_areas", [shared_data])
+    areas = pd.read_csv(io.BytesIO(content), dtype=str, keep_default_na=False)
+    icbs = areas[areas["level"] == "integrated care board"].set_index("geography")
+    ons = england.read_ons_icb_lookup(
+        shared_data / "ons_sicbl22_icb22_nhser22_lookup_july2022.csv").set_index("icb")
+    assert len(icbs) == 42
+    assert icbs["geography_name"].to_dict() == ons["icb_name"].to_dict()

@@ -26,9 +26,8 @@ def test_committed_without_outputs_and_with_a_title(path):
 
 
 @pytest.mark.slow
-def test_every_notebook_builds_clean(tmp_path):
-    layout = report.Layout(ROOT / "notebooks", tmp_path / "reports", tmp_path / "figures", ROOT)
-    result = report.build(layout=layout)
+def test_every_notebook_builds_clean(real_reports):
+    layout, result = real_reports
     assert result.ok, [n.error for n in result.notebooks if n.error]
     for path in NOTEBOOKS:
         executed = json.loads((layout.reports / "executed" / path.name).read_text())

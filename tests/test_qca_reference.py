@@ -91,3 +91,53 @@ def test_necessity_by_hand_on_lc(lc):
     assert nec.loc["DEV", "covN"] == pytest.approx(0.8)
     # RoN = Σ(1 − X) / Σ(1 − min(X, Y)) = 8 undeveloped / 10 cases outside DEV*SURV.
     assert nec.loc["DEV", "RoN"] == pytest.approx(0.8)
+
+
+# --- multi-value data d.mmv, from the same test file and snapshot ------------------------
+# tests/testthat/test-minimize.R builds d.mmv (8 cases, A-E multi-value) and the snapshot
+# prints mmv.s <- minimize(d.mmv, outcome = "D[2], E[3]", relation = "sufnec") and
+# mmv.e3 <- minimize(d.mmv, outcome = "~E[3]", include = "?").
+
+MMV = pd.DataFrame({"A": [2, 0, 0, 1, 1, 1, 2, 2], "B": [2, 2, 2, 2, 1, 1, 0, 0],
+                    "C": [0, 1, 0, 0, 0, 2, 1, 0], "D": [2, 1, 2, 2, 3, 1, 3, 0],
+                    "E": [3, 2, 3, 3, 0, 1, 3, 2]}, index=list("abcdefgh"))
+
+
+def test_multi_value_conservative_solutions():
+    assert str(minimize(truth_table(MMV, "E[3]", incl_cut=1))) == \
+        "M1: B[2]*C[0]*D[2] + A[2]*B[0]*C[1]*D[3] <-> E[3]"
+    assert str(minimize(truth_table(MMV, "D[2]", incl_cut=1))) == \
+        "M1: B[2]*C[0]*E[3] <-> D[2]"
+
+
+def test_negated_multi_value_outcome_ten_models_numbered_as_r():
+    sol = minimize(truth_table(MMV, "~E[3]", incl_cut=1), include="?")
+    assert str(sol).splitlines() == [
+        "M01: B[1] + D[0] + D[1] <-> ~E[3]",
+        "M02: B[1] + D[0] + A[0]*C[1] <-> ~E[3]",
+        "M03: B[1] + D[0] + B[2]*C[1] <-> ~E[3]",
+        "M04: B[1] + D[1] + B[0]*C[0] <-> ~E[3]",
+        "M05: B[1] + A[0]*C[1] + B[0]*C[0] <-> ~E[3]",
+        "M06: B[1] + B[0]*C[0] + B[2]*C[1] <-> ~E[3]",
+        "M07: D[0] + D[1] + A[1]*D[3] <-> ~E[3]",
+        "M08: D[0] + D[1] + C[0]*D[3] <-> ~E[3]",
+        "M09: D[1] + A[1]*D[3] + B[0]*C[0] <-> ~E[3]",
+        "M10: D[1] + B[0]*C[0] + C[0]*D[3] <-> ~E[3]"]
+    assert sol.expression("M1") == sol.expression("M01") == "B[1] + D[0] + D[1]"
+
+
+def test_every_column_as_outcome_bau_data():
+    # d.Bau and Bau.cna <- minimize(d.Bau, outcome = names(d.Bau), include = "?", ...)
+    # from the same test file; the snapshot prints these models, and for E the fit and
+    # cases below (print(Bau.cna$E, details = TRUE, show.cases = TRUE)).
+    bau = pd.DataFrame({"U": [1, 1, 1, 1, 0, 0, 0, 0], "D": [1, 1, 0, 0, 1, 1, 0, 0],
+                        "L": [1, 1, 1, 1, 1, 1, 0, 0], "G": [1, 0, 1, 0, 1, 0, 1, 0],
+                        "E": [1, 1, 1, 1, 1, 1, 1, 0]}, index=list("abcdefgh"))
+    expected = {"U": "M1: ~D*L -> U", "D": "M1: ~U*L -> D", "L": "M1: U + D <-> L",
+                "G": "M1: ~L*E -> G\nM2: ~U*~D*E -> G", "E": "M1: L + G <-> E"}
+    for outcome, text in expected.items():
+        assert str(minimize(truth_table(bau, outcome, incl_cut=1), include="?")) == text
+    fit = minimize(truth_table(bau, "E", incl_cut=1), include="?").table()
+    assert fit["covS"].round(3).tolist() == [0.857, 0.571]
+    assert fit["covU"].round(3).tolist() == [0.429, 0.143]
+    assert fit["cases"].tolist() == ["f; e; d; c; b; a", "g; e; c; a"]

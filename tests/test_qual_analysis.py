@@ -219,3 +219,101 @@ def test_study_order_for_tier_and_direction_rows(ev):
     assert got["case"].astype(str).tolist() == ["NL"] * 3 + ["SCO"] * 2 + ["ENG"] * 2
     assert got["tier"].astype(str).tolist()[:3] == ["national", "regional", "regional"]
     assert got.dtypes.to_dict() == ev.dtypes.to_dict()  # sorting leaves the types alone
+
+
+@pytest.fixture
+def voiced(ev) -> pd.DataFrame:
+    # Hand-worked perspectives and stages for the 7 segments of ``ev``.
+    out = ev.copy()
+    out["perspective"] = ["independent researchers", "independent researchers",
+                          "commissioner or funder", "scrutiny body", "independent researchers",
+                          "scrutiny body", "national government"]
+    out["stage"] = [None, "exploring", None, "implementing", "implementing", None,
+                    "demonstrating impact"]
+    return as_evidence(out)
+
+
+def test_frequency_and_balance_by_perspective_and_stage(voiced):
+    freq = frequency(voiced, by=["perspective"], theme_level=1)
+    # perspectives in study order (PERSPECTIVES), not alphabetically
+    assert freq.values.tolist() == [
+        ["national government", "finance", 1], ["scrutiny body", "finance", 1],
+        ["scrutiny body", "power", 1], ["commissioner or funder", "finance", 1],
+        ["independent researchers", "culture", 2], ["independent researchers", "finance", 1]]
+    by_stage = frequency(voiced, by="stage", theme_level=1)
+    # segments without a stage (1, 3, 6) are not about improvement work: left out
+    assert by_stage.values.tolist() == [["exploring", "culture", 1],
+                                        ["implementing", "culture", 1],
+                                        ["implementing", "finance", 1],
+                                        ["demonstrating impact", "finance", 1]]
+    bal = balance(voiced, by="perspective").set_index("perspective")
+    assert list(bal.index) == ["national government", "scrutiny body",
+                               "commissioner or funder", "independent researchers"]
+    assert bal.loc["scrutiny body", ["barrier", "balance"]].tolist() == [2, -2]
+    assert bal.loc["independent researchers", ["facilitator", "barrier"]].tolist() == [2, 1]
+    assert balance(voiced, by="stage")["n"].sum() == 4
+
+
+def test_framework_matrix_with_perspective_rows_and_layers(voiced):
+    fm = framework_matrix(voiced, rows="perspective", theme_level=1)
+    counts = fm.counts()
+    assert list(counts.index) == ["national government", "scrutiny body",
+                                  "commissioner or funder", "independent researchers"]
+    assert counts.loc["independent researchers"].tolist() == [2, 1, 0]
+    by_case = framework_matrix(voiced)
+    assert by_case.counts(perspective="scrutiny body").values.tolist() == [[1, 0], [0, 1]]
+    assert by_case.counts(stage="implementing").to_dict("index") == {
+        "SCO": {"culture/trust": 1, "finance/pooling": 1}}
+    assert by_case.matrix(perspective="national government").loc[
+        "ENG", "finance/pooling"] == "(+) BCF pooled [E9]"
+    cells = by_case.table()
+    assert {"tier", "perspective", "stage"} <= set(cells.columns)
+    assert cells["n"].sum() == len(voiced)
+
+
+def test_voices_counts_every_perspective_and_tier_with_zeros(voiced):
+    from casestudy.qual import PERSPECTIVES, TIERS, voices
+
+    v = voices(voiced)
+    table = v.table()
+    assert len(table) == 3 * len(PERSPECTIVES) * len(TIERS)  # 3 cases present
+    assert table["n"].sum() == len(voiced)
+    sco = v.matrix("SCO")
+    assert list(sco.index) == list(PERSPECTIVES) and list(sco.columns) == list(TIERS)
+    assert sco.loc["scrutiny body", "regional"] == 1
+    assert sco.loc["independent researchers", "regional"] == 1
+    assert int(sco.to_numpy().sum()) == 2
+    gaps = v.gaps().set_index("perspective")
+    assert gaps.loc["independent researchers", ["NL", "SCO", "ENG", "n"]].tolist() == \
+        [2, 1, 0, 3]
+    assert gaps.loc["independent researchers", "share"] == pytest.approx(42.9)
+    assert gaps.loc["people who use services and carers", "n"] == 0
+    assert "frontline staff: 0 (0%)" in repr(v)
+    assert "<table" in v._repr_html_()
+    fig = v.plot()
+    assert [a.get_title() for a in fig.axes] == ["Netherlands", "Scotland", "England"]
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(PERSPECTIVES)
+    plt.close("all")
+
+
+def test_unknown_perspective_or_stage_names_file_row_column_and_value(voiced):
+    from casestudy.errors import DataValidationError
+
+    bad = voiced.astype({"perspective": "string", "stage": "string"})
+    bad.loc[1, "perspective"] = "journalists"
+    bad.loc[2, "stage"] = "sustaining"
+    with pytest.raises(DataValidationError) as err:
+        as_evidence(bad, file="ev.csv")
+    text = str(err.value)
+    assert "ev.csv, row 3, column 'perspective'" in text and "'journalists'" in text
+    assert "expected one of national government," in text
+    assert "ev.csv, row 4, column 'stage'" in text and "'sustaining'" in text
+    assert "demonstrating impact or empty" in text
+
+
+def test_voices_do_not_depend_on_row_order(voiced):
+    from casestudy.qual import voices
+
+    a = voices(voiced).table()
+    b = voices(voiced.sample(frac=1, random_state=3)).table()
+    pd.testing.assert_frame_equal(a, b)

@@ -68,3 +68,29 @@ def test_demo_tables_takes_its_segments_without_touching_the_module():
     assert cod.loc[0, ["code", "start", "end"]].tolist() == [seg["theme"], 0, len(seg["text"])]
     assert cas[["case", "tier", "source_id"]].values.tolist() == [["Italy", "national", "I9"]]
     assert len(demo_tables(ev)[0]) == len(DEMO_SEGMENTS)
+
+
+def test_every_segment_has_a_perspective_and_stages_are_known():
+    from casestudy.qual import PERSPECTIVES, STAGES
+
+    ev = load_evidence()
+    fields = {f["name"]: f for f in data.resource("evidence", data.read_manifest())
+              ["schema"]["fields"]}
+    assert tuple(fields["perspective"]["constraints"]["enum"]) == PERSPECTIVES
+    assert fields["perspective"]["constraints"]["required"] is True
+    assert tuple(fields["stage"]["constraints"]["enum"]) == STAGES
+    assert ev["perspective"].notna().all()
+    for col, levels in (("perspective", PERSPECTIVES), ("stage", STAGES)):
+        assert ev[col].dtype == pd.CategoricalDtype(list(levels), ordered=True), col
+    # The documentary record's gap the reports state: almost no service users' or carers'
+    # voice and none of frontline staff; if coding adds them, the reports' numbers change.
+    counts = ev["perspective"].value_counts()
+    assert counts["frontline staff"] == 0
+    assert counts["people who use services and carers"] == 1
+    # Audit, inspection and monitoring segments are coded by who speaks in them.
+    by_id = ev.set_index("segment_id")
+    assert by_id.loc["SCO-007", "perspective"] == "scrutiny body"  # Audit Scotland
+    assert by_id.loc["ENG-034", "perspective"] == "regulator or inspector"  # CQC
+    assert by_id.loc["ENG-007", "perspective"] == "scrutiny body"  # NAO via Health Fdn
+    assert by_id.loc["IT-008", "stage"] == "implementing"
+    assert pd.isna(by_id.loc["ENG-001", "stage"])  # legislation is not improvement work

@@ -90,7 +90,9 @@ def test_relative_path_reads_archive_copy_or_confined_external_root(tmp_path):
     qde = project(s, base=' basePath="/home/x/study"')
     with pytest.warns(QdaImportWarning, match="external_root"):
         p = read_qdpx(qdpx(tmp_path, qde))
-    assert p.codings.empty and not p.sources.loc[0, "read"]
+    assert not p.sources.loc[0, "read"]
+    assert p.codings[["start", "end"]].values.tolist() == [[0, 7]]
+    assert p.codings["text"].isna().all()
     (tmp_path / "ext" / "docs").mkdir(parents=True)
     (tmp_path / "ext" / "docs" / "doc.txt").write_text(TEXT, encoding="utf-8")
     p = read_qdpx(qdpx(tmp_path, qde), external_root=tmp_path / "ext")
@@ -107,7 +109,7 @@ def test_absolute_path_never_followed_but_archive_copy_used(tmp_path):
     s = text_source(f"absolute://{outside}", sel(0, 3, G_POOL, "s1"))
     with pytest.warns(QdaImportWarning, match="never followed"):
         p = read_qdpx(qdpx(tmp_path, project(s)))
-    assert p.codings.empty
+    assert len(p.codings) == 1 and p.codings["text"].isna().all()
     s = text_source("absolute://C:\\Users\\x\\doc.txt", sel(0, 7, G_POOL, "s1"))
     p = read_qdpx(qdpx(tmp_path, project(s), {"sources/doc.txt": TEXT}, name="b.qdpx"))
     assert p.codings["text"].tolist() == ["Budgets"]
@@ -176,11 +178,15 @@ def test_forced_offsets_and_bad_value(tmp_path):
         read_qdpx(path, offsets="bytes")
 
 
-def test_selection_outside_text_is_skipped_with_warning(tmp_path):
-    s = text_source(f"internal://{G_SRC}.txt", sel(0, 999, G_POOL, "s1"))
-    with pytest.warns(QdaImportWarning, match="outside the text"):
+def test_selection_outside_text_is_kept_without_quote_and_counted(tmp_path):
+    s = text_source(f"internal://{G_SRC}.txt", sel(0, 999, G_POOL, "s1")
+                    + sel(0, 7, G_POOL, "s2") + sel(5, 998, G_TRUST, "s3"))
+    with pytest.warns(QdaImportWarning, match=r"^.*: 2 selections outside the text of their "
+                      r"source \(e\.g\. s1 \(0–999\)\): 2 codings imported without quotes$"):
         p = read_qdpx(qdpx(tmp_path, project(s), {f"sources/{G_SRC}.txt": TEXT}))
-    assert p.codings.empty
+    assert p.codings["text"].tolist()[1] == "Budgets"
+    assert p.codings["text"].isna().tolist() == [True, False, True]
+    assert p.codings["start"].tolist() == [0, 0, 5]
 
 
 # --------------------------------------------------------------------------- GUIDs, namespaces
@@ -256,11 +262,34 @@ def test_attributes_on_cases_sources_and_as_sets(tmp_path):
     assert p.to_evidence().loc[0, ["case", "tier"]].tolist() == ["ENG", "frontline"]
 
 
-def test_missing_case_variable_gives_clear_error(tmp_path):
-    s = text_source(f"internal://{G_SRC}.txt", sel(0, 7, G_POOL, "s1"))
-    p = read_qdpx(qdpx(tmp_path, project(s), {f"sources/{G_SRC}.txt": TEXT}))
-    with pytest.raises(DataValidationError, match="'case' is empty"):
+def test_project_without_cases_says_so_once_and_how_to_map_them(tmp_path):
+    sels = "".join(sel(0, 7, G_POOL, f"s{i}") for i in range(20))
+    s = text_source(f"internal://{G_SRC}.txt", sels)
+    p = read_qdpx(qdpx(tmp_path, project(s, extra=VARS), {f"sources/{G_SRC}.txt": TEXT}))
+    with pytest.raises(DataValidationError) as err:
         p.to_evidence()
+    problems = [pr for pr in err.value.problems if pr.column == "case"]
+    assert len(problems) == 1 and "'case' is empty" not in str(err.value)
+    msg = problems[0].message
+    assert "the project has no cases for its 20 codings" in msg
+    assert "none of its sources belongs to a REFI-QDA case" in msg
+    assert "case_variable=" in msg and "cases=<case sheet" in msg
+    assert "the project has no variable values" in msg
+    land = VARS.replace("</Variables>", '<Variable guid="v3" name="Land" '
+                        'typeOfVariable="Text"/></Variables>')
+    s2 = s.replace("</TextSource>", _vv("v3", "Scotland") + "</TextSource>")
+    p2 = read_qdpx(qdpx(tmp_path, project(s2, extra=land), {f"sources/{G_SRC}.txt": TEXT},
+                        name="land.qdpx"))
+    with pytest.raises(DataValidationError, match="variables with values in the project: "
+                       "'Land'"):
+        p2.to_evidence()
+    assert p2.to_evidence(case_variable="Land", cases=pd.DataFrame(
+        {"document": ["doc"], "tier": ["national"]}))["case"].astype(str).tolist()[0] == "SCO"
+    # the case sheet maps them
+    sheet = pd.DataFrame({"document": ["doc"], "case": ["Scotland"], "tier": ["regional"]})
+    ev = p.to_evidence(cases=sheet)
+    assert len(ev) == 20 and set(ev["case"].astype(str)) == {"SCO"}
+    assert set(ev["tier"].astype(str)) == {"regional"}
 
 
 def test_one_selection_per_code_on_the_same_span_cooccurs_by_offsets(tmp_path):
@@ -290,19 +319,22 @@ def test_media_sources_and_unknown_elements_warn(tmp_path):
         warnings.simplefilter("always")
         p = read_qdpx(qdpx(tmp_path, qde, {f"sources/{G_SRC}.txt": TEXT}))
     text = " | ".join(str(w.message) for w in got)
-    assert "PDFSource 'report.pdf' not read" in text and "1 selection(s) skipped" in text
-    assert "AudioSource 'int.mp3' not read" in text
+    # the PDF selection has no Coding child and the audio none: nothing without a quote
+    assert "report.pdf" not in text and "int.mp3" not in text
     assert "Gadgets" in text
     assert all(issubclass(w.category, QdaImportWarning) for w in got)
+    assert p.import_warnings == [str(w.message) for w in got]
     assert p.sources["kind"].tolist() == ["text", "pdf", "audio"]
     assert len(p.codings) == 1
 
 
 def test_coding_to_unknown_code_warns(tmp_path):
     s = text_source(f"internal://{G_SRC}.txt", sel(0, 7, "ffffffff-0000-4000-8000-0", "s1"))
-    with pytest.warns(QdaImportWarning, match="unknown code"):
+    with pytest.warns(QdaImportWarning, match=r"1 coding points to 1 code not in the "
+                      r"codebook \(e\.g\. ffffffff-0000-4000-8000-0\): it is imported"):
         p = read_qdpx(qdpx(tmp_path, project(s), {f"sources/{G_SRC}.txt": TEXT}))
-    assert p.codings.empty
+    assert p.codings["code_guid"].tolist() == ["ffffffff-0000-4000-8000-0"]
+    assert p.codings["code"].isna().all() and p.codings["text"].tolist() == ["Budgets"]
 
 
 # --------------------------------------------------------------------------- hostile input
@@ -400,7 +432,7 @@ def test_read_qdc_namespaces_and_nesting(tmp_path, ns):
            '<Code guid="A3" name="power::centralisation" isCodable="true"/></Codes></CodeBook>')
     path = tmp_path / "book.qdc"
     path.write_text(qdc, encoding="utf-8")
-    codes = read_qdc(path)
+    codes = read_qdc(path).codes
     assert codes["code"].tolist() == ["governance", "governance/accountability",
                                       "power/centralisation"]
     assert codes["is_codable"].tolist() == [False, True, True]

@@ -209,3 +209,88 @@ def test_each_kernel_is_told_its_notebook(project):
              "import os\nprint('NB=' + os.environ['CASESTUDY_NOTEBOOK'])")
     report.build(layout=project)
     assert "NB=02_beta" in (project.reports / "02_beta.html").read_text(encoding="utf-8")
+
+
+SOURCES_CSV = """\
+source_id,title,publisher,year,url,licence,accessed,note
+E3,Health and Care Act 2022 (c. 31),UK Parliament,2022,https://www.legislation.gov.uk/ukpga/2022/31,OGL-UK-3.0,,
+N2,Wet maatschappelijke ondersteuning 2015,Overheid.nl,2014,,Public domain,,
+"""
+
+
+def write_cited_nb(path: Path, title: str, prose: str) -> Path:
+    nb = new_notebook(cells=[new_markdown_cell(f"# {title}\n\nSummary of {title}."),
+                             new_markdown_cell(f"## Findings\n\n{prose}"),
+                             new_markdown_cell("## Lessons\n\nNo citations here.")])
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+    nbformat.write(nb, path)
+    return path
+
+
+@pytest.fixture
+def cited(project: report.Layout) -> report.Layout:
+    (project.root / "data" / "raw").mkdir(parents=True)
+    (project.root / "data" / "raw" / "sources.csv").write_text(SOURCES_CSV, encoding="utf-8")
+    write_cited_nb(project.notebooks / "02_beta.ipynb", "Beta", "Boards set up [@E3; @N2].")
+    return project
+
+
+def test_pages_get_contents_navigation_and_references(cited):
+    assert report.build(layout=cited).ok
+    alpha = (cited.reports / "01_alpha.html").read_text(encoding="utf-8")
+    beta = (cited.reports / "02_beta.html").read_text(encoding="utf-8")
+    assert "<!--cs:" not in alpha + beta
+    assert 'href="02_beta.html">Next: Beta' in alpha and 'class="cs-prev"' not in alpha
+    assert 'href="01_alpha.html">&larr; Previous: Alpha report' in beta
+    assert 'class="cs-next"' not in beta
+    assert re.search(r'<nav class="cs-toc".*href="#Findings">Findings</a>.*href="#Lessons">'
+                     r'Lessons</a>.*href="#references">References</a>', beta)
+    assert '[<a class="cite" href="#ref-E3">E3</a>; <a class="cite" href="#ref-N2">N2</a>]' in beta
+    assert re.findall(r'<li id="ref-([^"]+)"', beta) == ["E3", "N2"]
+    assert 'id="references"' not in alpha  # cites nothing
+
+
+def test_an_unknown_citation_fails_the_build_naming_notebook_and_id(cited, capsys):
+    write_cited_nb(cited.notebooks / "02_beta.ipynb", "Beta", "Unlisted [@Q7].")
+    result = report.build(layout=cited)
+    assert not result.ok
+    assert "02_beta.ipynb: cites source id(s) Q7" in next(
+        n.error for n in result.notebooks if n.status == "failed")
+    assert cli.main(["report"]) == 1
+    assert "Q7" in capsys.readouterr().out
+
+
+def test_neighbours_and_sources_update_pages_without_rerunning_notebooks(cited):
+    report.build(layout=cited)
+    write_cited_nb(cited.notebooks / "03_gamma.ipynb", "Gamma", "More [@N2].")
+    result = report.build(layout=cited)
+    assert statuses(result) == {"01_alpha.ipynb": "up to date", "02_beta.ipynb": "up to date",
+                                "03_gamma.ipynb": "built"}
+    assert 'href="03_gamma.html">Next: Gamma' in (cited.reports / "02_beta.html").read_text()
+    sources = cited.root / "data" / "raw" / "sources.csv"
+    sources.write_text(SOURCES_CSV.replace("Overheid.nl", "Rijksoverheid"), encoding="utf-8")
+    result = report.build(layout=cited)
+    assert set(statuses(result).values()) == {"up to date"}
+    assert "Rijksoverheid (2014)" in (cited.reports / "03_gamma.html").read_text()
+
+
+def test_index_counts_figures_and_tables_and_shows_a_thumbnail(project):
+    report.build(layout=project)
+    index = (project.reports / "index.html").read_text(encoding="utf-8")
+    assert index.count('<img class="cs-thumb" src="data:image/png;base64,') == 1  # alpha only
+    assert "0 figures, 0 tables" in index
+    assert "Commit: <code>none (the project is not under git)</code>" in index
+
+
+def test_reports_are_small(project):
+    report.build(layout=project)
+    assert all(p.stat().st_size < 2.5e6 for p in project.reports.glob("*.html"))
+
+
+def test_pdf_without_a_browser_says_why_and_fails(project, monkeypatch, capsys):
+    monkeypatch.setenv("CASESTUDY_CHROMIUM", str(project.root / "no-such-chromium"))
+    assert cli.main(["report", "--pdf"]) == 1
+    err = capsys.readouterr().err
+    assert "cannot print the PDF" in err
+    assert "apt-get install -y chromium" in err or "playwright is not installed" in err

@@ -114,7 +114,8 @@ def test_assemble_fills_every_placeholder_and_counts_figures_and_tables():
     assert (done.figures, done.tables) == (1, 1)
     assert done.thumbnail_alt == "A bar chart."
     thumb = Image.open(io.BytesIO(base64.b64decode(done.thumbnail.split(",", 1)[1])))
-    assert thumb.size == (320, 160)
+    assert thumb.size == (240, 120)
+    assert len(done.thumbnail) < 20_000
 
 
 def test_assemble_without_a_marker_puts_the_contents_first_in_main():
@@ -141,5 +142,45 @@ def test_provenance_reads_the_manifest_and_survives_a_folder_outside_git(tmp_pat
     manifest = {"resources": [{"name": "s", "path": "sources.csv", "sha256": "ab" * 32}]}
     (tmp_path / "data" / "raw" / "datapackage.json").write_text(json.dumps(manifest))
     prov = index.provenance(tmp_path)
-    assert prov.commit == "not under git"
+    assert prov.commit == "none (the project is not under git)"
     assert prov.data_files == [("data/raw/sources.csv", "ab" * 32)]
+
+
+def test_the_print_document_joins_reports_with_a_break_before_each():
+    from casestudy.report import pdf
+
+    def report_page(title: str, main: str) -> str:
+        return (f"<html><head><title>{title}</title><style>x{{}}</style></head><body>"
+                f"<header>nav</header><main>{main}</main><footer>f</footer></body></html>")
+
+    joined = pdf.join([
+        ("01_a", report_page("A", '<h2 id="s">S</h2><li id="ref-E3">E3</li>'
+                                  '<a class="cite" href="#ref-E3">E3</a>'
+                                  '<a href="02_b.html">B</a>')),
+        ("02_b", report_page("B", '<h2 id="s">S</h2><a href="01_a.html#s">back</a>')),
+    ])
+    assert joined.count('<section class="cs-report-part"') == 2
+    assert ".cs-report-part + .cs-report-part { break-before: page; }" in joined
+    assert 'id="01_a--s"' in joined and 'id="02_b--s"' in joined  # ids stay unique
+    assert 'href="#01_a--ref-E3"' in joined and 'id="01_a--ref-E3"' in joined
+    assert 'href="#part-02_b"' in joined and 'href="#01_a--s">back' in joined
+    assert "<header>" not in joined and "<title>A</title>" in joined
+
+
+def test_printing_without_built_reports_is_an_error(tmp_path):
+    from casestudy.report import pdf
+
+    with pytest.raises(ReportError, match=r"01_a\.html: not built"):
+        pdf.write(tmp_path, ["01_a"])
+
+
+def test_inline_images_keep_at_most_twice_their_shown_width():
+    big, small = png_uri(2400, 1200), png_uri(600, 300)
+    html = (f'<img src="{big}" alt="a" width="800" height="400">'
+            f'<img src="{big}" alt="b"><img src="{small}" alt="c" width="500">')
+    out = page.shrink_images(html)
+    sizes = [Image.open(io.BytesIO(base64.b64decode(m))).size
+             for m in re.findall(r"base64,([^\"]+)", out)]
+    assert sizes == [(1600, 800), (1800, 900), (600, 300)]
+    assert 'alt="a" width="800" height="400"' in out
+    assert page.shrink_images(out) == out

@@ -330,3 +330,23 @@ def test_summary_gives_the_first_special_cause_and_latest_variation():
     assert s["first_special_cause"].iloc[0] == df["month"].iloc[-1]
     assert s["variation"].iloc[0] == "special_cause_concern"
     assert s["special_cause_points"].iloc[0] == 1
+
+
+def test_facets_stacked_with_repeated_row_labels_keep_one_row_per_point():
+    """Simulated: three facets stacked with pd.concat, each with row labels 0..19."""
+    rng = np.random.default_rng(4)
+    parts = [pd.DataFrame({"i": range(20), "f": name, "y": rng.normal(10, 1, 20)})
+             for name in "abc"]
+    res = spc.xmr(pd.concat(parts), "y", index="i", facet="f")
+    assert len(res.table()) == 60
+    assert res.table().groupby("facet").size().tolist() == [20, 20, 20]
+
+
+def test_facet_titles_name_registry_units():
+    """Simulated values for two NHS boards given by their codes."""
+    rng = np.random.default_rng(5)
+    df = pd.DataFrame({"i": list(range(15)) * 2, "board": ["S08000015"] * 15 + ["XX"] * 15,
+                       "y": rng.normal(10, 1, 30)})
+    fig = spc.xmr(df, "y", index="i", facet="board").plot()
+    titles = [a.get_title() for a in fig.axes if a.get_visible()]
+    assert titles == ["NHS Ayrshire and Arran", "XX"]

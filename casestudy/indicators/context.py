@@ -38,6 +38,8 @@ TITLES: dict[str, str] = {
     "pop_65plus_thousands": "Population aged 65+, thousands",
     "pop_80plus_thousands": "Population aged 80+, thousands",
     "pop_total_thousands": "Population, thousands",
+    "medical_doctors_per_1000": "Medical doctors per 1,000 people (WHO GHO)",
+    "nurses_midwives_per_1000": "Nursing and midwifery personnel per 1,000 people (WHO GHO)",
 }
 
 _TOPICS: dict[str, list[str]] = {

@@ -362,3 +362,59 @@ def _wpp_from_un(frame: pd.DataFrame, *, file: str, what: str) -> pd.DataFrame:
     wide["status"] = wide["year"].map(
         lambda y: ESTIMATE if y <= WPP2019_LAST_ESTIMATE else PROJECTION)
     return wide
+
+
+# --------------------------------------------------------------------------- WHO GHO workforce
+
+#: WHO GHO / National Health Workforce Accounts densities → (indicator, unit). WHO gives
+#: them per 10,000 population; ``read_gho_hwf`` divides by 10 so they sit beside the other
+#: per-1,000 series.
+GHO_HWF_DENSITY: dict[str, tuple[str, str]] = {
+    "HWF_0001": ("medical_doctors_per_1000", "per 1,000 people"),
+    "HWF_0006": ("nurses_midwives_per_1000", "per 1,000 people"),
+}
+#: Head counts in the same exports, recognised and not read.
+GHO_HWF_COUNTS = ("HWF_0002", "HWF_0003", "HWF_0004", "HWF_0005", "HWF_0007", "HWF_0008",
+                  "HWF_0009")
+
+
+def read_gho_hwf(path: str | Path) -> pd.DataFrame:
+    """WHO Global Health Observatory health workforce densities, converted to per 1,000.
+
+    Accepts the GHO portal export (``IndicatorCode``, ``SpatialDimValueCode``, ``Period``,
+    ``FactValueNumeric``, ``Dim1``) and the API layout (``SpatialDim``, ``TimeDim``,
+    ``NumericValue``). Medical doctors (HWF_0001) and nursing and midwifery personnel
+    (HWF_0006) are published **per 10,000 population**; the reader divides by 10 and says
+    so in ``unit`` ("per 1,000 people"); ``source_code`` keeps WHO's code. Head counts
+    (HWF_0002-0005, 0007-0009) are recognised and left out; rows broken down by ``Dim1``
+    (e.g. sex) are left out too. Other codes are refused. Figures are WHO's (status
+    ``estimate``).
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "gho.csv"
+    >>> _ = p.write_text("IndicatorCode,SpatialDimValueCode,Period,FactValueNumeric,Dim1\\n"
+    ...                  "HWF_0006,NLD,2020,116.4,\\n")
+    >>> float(read_gho_hwf(p).value[0])
+    11.64
+    """
+    file, what = str(path), "WHO GHO health workforce export"
+    frame = read_table(path, required=["IndicatorCode", "iso3", "year", "value"], what=what,
+                       aliases={"SpatialDimValueCode": "iso3", "Period": "year",
+                                "FactValueNumeric": "value", "SpatialDim": "iso3",
+                                "TimeDim": "year", "NumericValue": "value"})
+    if frame.empty:
+        raise _empty(file, what)
+    check_codes(frame, "IndicatorCode", [*GHO_HWF_DENSITY, *GHO_HWF_COUNTS], file=file)
+    keep = frame["IndicatorCode"].isin(list(GHO_HWF_DENSITY))
+    if "Dim1" in frame.columns:
+        keep &= frame["Dim1"].str.strip() == ""
+    frame = frame[keep]
+    out = pd.DataFrame({
+        "geography": _iso3(frame, "iso3", file=file),
+        "year": _years(frame, "year", file=file),
+        "code": frame["IndicatorCode"],
+        "value": to_number(frame, "value", file=file) / 10,
+        "status": ESTIMATE,
+    })
+    check_unique(out, ["code", "geography", "year"], file=file)
+    return _tidy(out, GHO_HWF_DENSITY, code_col="code", source_id="WHO-GHO-HWF")

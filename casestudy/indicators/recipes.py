@@ -37,14 +37,16 @@ SELECTION: dict[str, tuple[str, ...]] = {
                      "life_expectancy_male_years", "che_per_capita_ppp"),
     "UN-WPP2019": ("pop_65plus_pct_pop", "pop_80plus_pct_pop", "pop_65plus_thousands",
                    "pop_80plus_thousands", "pop_total_thousands"),
+    "WHO-GHO-HWF": ("medical_doctors_per_1000", "nurses_midwives_per_1000"),
 }
 
 
 def build(paths: list[Path]) -> pd.DataFrame:
-    """Read the four official files and keep the study's states, years and series."""
-    ghed, wdi, gapminder, wpp = paths
+    """Read the six official files and keep the study's states, years and series."""
+    ghed, wdi, gapminder, wpp, nurses, doctors = paths
     frames = [readers.read_ghed(ghed), readers.read_wdi(wdi),
-              readers.read_gapminder(gapminder), readers.read_wpp(wpp)]
+              readers.read_gapminder(gapminder), readers.read_wpp(wpp),
+              readers.read_gho_hwf(nurses), readers.read_gho_hwf(doctors)]
     out = pd.concat(frames, ignore_index=True)
     keep = out["geography"].isin(STATES) & (out["year"] >= FIRST_YEAR)
     wanted = {(src, ind) for src, inds in SELECTION.items() for ind in inds}
@@ -73,7 +75,9 @@ SCHEMA = {
          "constraints": {"required": True, "enum": _INDICATOR_CODES}},
         {"name": "year", "type": "integer",
          "constraints": {"required": True, "minimum": FIRST_YEAR, "maximum": 2100}},
-        {"name": "value", "type": "number", "description": "As the official file gives it",
+        {"name": "value", "type": "number",
+         "description": "As the official file gives it, except WHO GHO workforce densities: "
+                        "WHO gives them per 10,000, the extract per 1,000 (divided by 10)",
          "constraints": {"required": True}},
         {"name": "unit", "type": "string", "constraints": {"required": True}},
         {"name": "status", "type": "string",
@@ -92,7 +96,7 @@ SCHEMA = {
 
 INDICATORS = extract.register(extract.Recipe(
     name="indicators",
-    version="1",
+    version="2",
     output="indicators.csv",
     title="Context indicators: health spending, capacity, workforce, life expectancy and "
           "ageing, Netherlands, Italy and the United Kingdom, 2000 onwards",
@@ -101,12 +105,15 @@ INDICATORS = extract.register(extract.Recipe(
         "Spending from WHO GHED (2000-2022); hospital beds from World Bank WDI (to 2018 or "
         "2019; NLD 2014 missing); doctors, life expectancy and PPP health spending per "
         "person (2000-2010 only) from Gapminder Systema Globalis; population aged 65+ and "
-        "80+ from UN WPP 2019 (2021 onwards is the medium-variant projection). GBR rows "
+        "80+ from UN WPP 2019 (2021 onwards is the medium-variant projection); medical "
+        "doctors and nursing and midwifery personnel per 1,000 from the WHO Global Health "
+        "Observatory (WHO publishes them per 10,000: divided by 10; to 2020). GBR rows "
         "are United Kingdom figures and carry no case."),
-    source_ids=("WHO-GHED", "WB-WDI", "GAPMINDER-SG", "UN-WPP2019"),
+    source_ids=("WHO-GHED", "WB-WDI", "GAPMINDER-SG", "UN-WPP2019", "WHO-GHO-HWF"),
     licences=(
         {"name": "CC-BY-NC-SA-3.0-IGO", "path": "https://www.who.int/about/policies/publishing/data-policy",
-         "title": "WHO data policy (Global Health Expenditure Database)"},
+         "title": "WHO data policy (Global Health Expenditure Database, Global Health "
+                  "Observatory)"},
         {"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
          "title": "World Bank WDI; Gapminder Systema Globalis"},
         {"name": "CC-BY-3.0-IGO", "path": "https://creativecommons.org/licenses/by/3.0/igo/",
@@ -114,6 +121,7 @@ INDICATORS = extract.register(extract.Recipe(
     ),
     schema=SCHEMA,
     inputs=("who_ghed_nld_ita_gbr.csv", "wdi_hospital_beds_per_1000_nld_ita_gbr.csv",
-            "gapminder_health_nld_ita_gbr.csv", "unwpp2019_population_age_nld_ita_gbr.csv"),
+            "gapminder_health_nld_ita_gbr.csv", "unwpp2019_population_age_nld_ita_gbr.csv",
+            "who_gho_hwf_nursing_midwifery.csv", "who_gho_hwf_medical_doctors.csv"),
     build=build,
 ))

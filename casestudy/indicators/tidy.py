@@ -29,15 +29,20 @@ from casestudy.errors import DataValidationError, Problem
 TIDY_COLUMNS = ("geography", "case", "indicator", "value", "unit", "source_id")
 
 
+_SEPARATORS = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+
 def read_table(path: str | Path, *, required: Sequence[str], what: str,
-               aliases: dict[str, str] | None = None, skip_lines: int = 0) -> pd.DataFrame:
+               aliases: dict[str, str] | None = None, skip_lines: int = 0,
+               sep: str = ",", encoding: str = "utf-8-sig") -> pd.DataFrame:
     """Read a publisher's CSV as strings, after checking it is the format the reader expects.
 
     ``aliases`` maps alternative column names (a publisher's own, or a redistributor's) onto
     the names the reader uses; ``skip_lines`` skips a preamble above the header (as in a
-    World Bank download), and row numbers in later messages count it. Raises
-    ``DataValidationError`` naming the file when it is empty, not UTF-8 text, not CSV, or
-    lacks a required column.
+    World Bank download), and row numbers in later messages count it. ``sep`` and
+    ``encoding`` are the publisher's (``";"`` and ``"latin-1"`` for the Ministero della
+    Salute). Raises ``DataValidationError`` naming the file when it is empty, not text in
+    ``encoding``, separated by another character than ``sep``, or lacks a required column.
 
     >>> import tempfile, pathlib
     >>> p = pathlib.Path(tempfile.mkdtemp()) / "x.csv"
@@ -57,20 +62,27 @@ def read_table(path: str | Path, *, required: Sequence[str], what: str,
         raise DataValidationError(Problem(label, "format", f"this is a binary file (zip, "
                                           f"xlsx or similar), not a {what} CSV"))
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
+        name = "UTF-8" if encoding.lower().startswith("utf-8") else encoding
         raise DataValidationError(Problem(label, "encoding", f"byte offset {exc.start} is "
-                                          f"not UTF-8; expected a {what} CSV")) from None
+                                          f"not {name}; expected a {what} CSV")) from None
     lines = text.splitlines()
     if len(lines) <= skip_lines:
         raise DataValidationError(Problem(label, "empty", f"no header row; expected a {what} "
                                           "CSV"))
-    header = next(csv.reader([lines[skip_lines]]))
+    header = next(csv.reader([lines[skip_lines]], delimiter=sep))
+    if len(header) == 1:
+        other = [name for s, name in _SEPARATORS.items() if s != sep and s in header[0]]
+        if other:
+            raise DataValidationError(Problem(
+                label, "format", f"the header is separated by {other[0]}s; expected a "
+                f"{_SEPARATORS.get(sep, repr(sep))}-separated {what} CSV", row=skip_lines + 1))
     require_columns([(aliases or {}).get(h.strip(), h.strip()) for h in header], required,
                     file=label, what=what, row=skip_lines + 1, header=header)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig",
-                            skiprows=skip_lines)
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
+                            skiprows=skip_lines, sep=sep)
     except pd.errors.ParserError as exc:
         raise DataValidationError(Problem(label, "format", f"not a readable {what} CSV: "
                                           f"{exc}")) from None

@@ -10,8 +10,9 @@ day of the month (or quarter). Breakdown columns (``age_group``, ``delay_reason`
 ``geography_name``) follow the tidy columns where a file has them.
 
 Area names: council area names come from the care-at-home file; S92000003 is Scotland
-(PROVENANCE.md). No sourced lookup of NHS board, hospital-to-board or ICB names is in the
-project, so those areas keep their codes.
+(PROVENANCE.md); ICB names from the ONS lookup (``uk_areas``, and the by-unit extracts of
+``casestudy.indicators.england``). Boards and hospitals by board: see
+``casestudy.indicators.scotland``.
 
 >>> from casestudy.indicators import uk
 >>> days = uk.month_start(["202401", "2024-01-31", "20240131", "March 2024"])
@@ -369,30 +370,41 @@ register(Recipe(
 
 
 def _build_areas(paths: list[Path]) -> pd.DataFrame:
+    # england imports this module for its date and count helpers, so its lookup reader is
+    # imported when the recipe runs rather than at the top.
+    from casestudy.indicators.england import read_ons_icb_lookup
+
     cah = read_phs_care_at_home(paths[0])
     councils = cah.drop_duplicates("geography")[["geography", "geography_name"]]
     icbs = read_nhse_ae_icb(paths[1])["geography"].drop_duplicates()
+    names = read_ons_icb_lookup(paths[2]).set_index("icb")["icb_name"]
+    unnamed = sorted(set(icbs) - set(names.index))
+    if unnamed:
+        raise DataValidationError(Problem(str(paths[2]), "unknown-code", f"ICB code(s) "
+                                          f"{', '.join(unnamed)} are not in the ONS lookup"))
     return pd.concat([
         councils.assign(level="council area", case="SCO", source_id="PHS-CAH"),
         pd.DataFrame({"geography": [SCOTLAND], "geography_name": ["Scotland"],
                       "level": ["country"], "case": ["SCO"], "source_id": ["PHS-DD"]}),
-        pd.DataFrame({"geography": icbs, "geography_name": "", "level": "integrated care board",
-                      "case": "ENG", "source_id": "NHSE-AE"}),
+        pd.DataFrame({"geography": icbs, "geography_name": icbs.map(names).to_numpy(),
+                      "level": "integrated care board", "case": "ENG",
+                      "source_id": "NHSE-AE;ONS-ICB22"}),
     ], ignore_index=True)
 
 
 register(Recipe(
-    name="uk_areas", version="1", output="uk_areas.csv",
+    name="uk_areas", version="2", output="uk_areas.csv",
     title="Area codes of the Scottish and English series: name, level and case",
     description="Scotland's 32 council areas with the names Public Health Scotland gives "
                 "in the care at home file; Scotland (S92000003, as the delayed discharge "
-                "release labels its national rows); the 42 ICB codes of NHS England's file, "
-                "whose names are left empty because the project has no sourced lookup.",
-    source_ids=("PHS-CAH", "PHS-DD", "NHSE-AE"), licences=OGL,
+                "release labels its national rows); the 42 ICB codes of NHS England's file "
+                "with their names from the ONS July 2022 ICB lookup.",
+    source_ids=("PHS-CAH", "PHS-DD", "NHSE-AE", "ONS-ICB22"), licences=OGL,
     schema={"fields": [_GEO, _field("geography_name"),
                        _field("level", required=True,
                               enum=["country", "council area", "integrated care board"]),
                        _CASE, _SRC],
             "primaryKey": ["geography"]},
-    inputs=("phs_care_at_home_council_area.csv", "nhse_ae_emergency_admissions_icb.csv"),
+    inputs=("phs_care_at_home_council_area.csv", "nhse_ae_emergency_admissions_icb.csv",
+            "ons_sicbl22_icb22_nhser22_lookup_july2022.csv"),
     build=_build_areas))

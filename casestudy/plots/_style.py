@@ -13,6 +13,11 @@ from matplotlib.figure import Figure
 
 from casestudy import data
 
+#: Attribute of a Figure holding the source ids its footer cites, for ``plots.show``.
+SOURCE_IDS_ATTR = "_casestudy_source_ids"
+#: ``gid`` of the footer text, so alt text does not read publishers' names as cases shown.
+FOOTER_GID = "casestudy-source-footer"
+
 _RC = {
     "figure.dpi": 100,
     "savefig.dpi": 150,
@@ -51,7 +56,8 @@ def source_footer(target: Figure | Axes, source_ids: Iterable[str], *,
 
     Up to ``max_named`` sources are named ("Publisher (year)"); beyond that the footer lists
     the ids, whose full citations are in ``data/raw/sources.csv``. Unknown ids raise, so a
-    figure can never cite a source the project does not list.
+    figure can never cite a source the project does not list. The ids are kept on the
+    figure: ``plots.show`` links them in the caption.
     """
     from casestudy import sources
 
@@ -68,7 +74,9 @@ def source_footer(target: Figure | Axes, source_ids: Iterable[str], *,
     chars = int(fig.get_figwidth() / (7 / 72 * 0.52))
     # Below the axes (negative y): savefig's tight bounding box grows to include it.
     fig.text(0.005, -0.01, textwrap.fill(text, chars), ha="left", va="top", fontsize=7,
-             color="#444444")
+             color="#444444", gid=FOOTER_GID)
+    cited = getattr(fig, SOURCE_IDS_ATTR, [])
+    setattr(fig, SOURCE_IDS_ATTR, list(dict.fromkeys([*cited, *ids])))
     return text
 
 

@@ -33,7 +33,8 @@ def _levels(starts: list[float], widths: list[float], gap: float) -> list[int]:
 
 def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str = "event",
              width: float = 10.0) -> Figure:
-    """Small multiples of dated events: one row per case (registry order), shared time axis.
+    """Small multiples of dated events: one row per case or unit (registry order), shared
+    time axis.
 
     Each event is a dot on its case's line with a stem up to its label; labels are stacked
     on as many levels as they need so that none overlap.
@@ -46,7 +47,8 @@ def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str
     """
     use_style()
     frame = data.assign(**{x: pd.to_datetime(data[x]), y: data[y].astype(str)})
-    lanes = [c for c in cases.codes() if c in set(frame[y])]
+    # Registry order; unit codes get lanes too (after the cases), in their case's colour.
+    lanes = cases.order(set(frame[y]))
     lo, hi = frame[x].min(), frame[x].max()
     pad = (hi - lo) * 0.02 + pd.Timedelta(days=60)
     # Room on the right for the labels of the latest events (about 40 characters).
@@ -61,7 +63,7 @@ def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str
     heights = [1.2 + 0.22 * (max(levels) + 1) for _, levels in placed.values()]
     fig, axes = plt.subplots(len(lanes), 1, sharex=True, squeeze=False, layout="constrained",
                              figsize=(width, sum(heights)), height_ratios=heights)
-    colour = cases.palette()
+    colour = cases.palette(lanes)
     for ax, code in zip(axes[:, 0], lanes, strict=True):
         sub, levels = placed[code]
         top = max(levels) + 1

@@ -8,6 +8,7 @@ England)", and write a source footer built from the ``source_id`` column.
 from __future__ import annotations
 
 import math
+import textwrap
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -33,6 +34,17 @@ def _footer(target: Figure | Axes, data: pd.DataFrame, source: str | None,
     cells = pd.Series(data[source].dropna().astype(str).unique())
     if (cells.str.strip(" ;") != "").any():
         source_footer(target, cells, note=note)
+
+
+#: Panel width in inches in ``trend_grid``; titles wrap to it.
+_PANEL_WIDTH = 3.3
+#: Width of an average bold character of a 9 pt panel title, in inches (≈ 0.68 em).
+_TITLE_CHAR_INCH = 9 / 72 * 0.68
+
+
+def _panel_title(text: str) -> str:
+    """A panel title wrapped to its panel, so neighbouring titles never run together."""
+    return textwrap.fill(text, width=int(_PANEL_WIDTH / _TITLE_CHAR_INCH))
 
 
 def _legend(ax: Axes, keys: list[str], *, dashed_note: bool) -> None:
@@ -68,7 +80,8 @@ def trend_grid(data: pd.DataFrame, *, x: str = "year", y: str = "value",
     panels = list(dict.fromkeys(data[col]))
     ncols = min(col_wrap, len(panels))
     nrows = math.ceil(len(panels) / ncols)
-    fig, axes = plt.subplots(nrows, ncols, figsize=(3.3 * ncols + 2.4, 2.5 * nrows + 0.8),
+    fig, axes = plt.subplots(nrows, ncols,
+                             figsize=(_PANEL_WIDTH * ncols + 2.4, 2.5 * nrows + 0.8),
                              layout="constrained", squeeze=False)
     keys = _keys(data[hue])
     colours = cases.palette(keys)
@@ -93,7 +106,7 @@ def trend_grid(data: pd.DataFrame, *, x: str = "year", y: str = "value",
                             full[y][full.index >= first - 1], color=colours[key], ls="--",
                             lw=1.3)
             ax.plot(full.index, solid, color=colours[key], lw=1.6, marker="o", ms=2.2)
-        ax.set_title((titles or {}).get(panel, str(panel)), fontsize=9)
+        ax.set_title(_panel_title((titles or {}).get(panel, str(panel))), fontsize=9)
         unit = part["unit"].iloc[0] if "unit" in part.columns and len(part) else ""
         ax.set_ylabel(unit, fontsize=8)
         ax.set_xlabel("")

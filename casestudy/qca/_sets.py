@@ -34,6 +34,26 @@ def _plain(value: object) -> object:
     return value.item() if hasattr(value, "item") else value
 
 
+_NA_HINT = ("pandas reads a case called 'NA' (Namibia, say) as missing: read the file "
+            "with keep_default_na=False, or set the labels as strings")
+
+
+def case_labels(data: pd.DataFrame) -> np.ndarray:
+    """The frame's index as case labels (strings), refusing missing labels by position.
+
+    >>> case_labels(pd.DataFrame({"A": [1, 0]}, index=["NA", 7])).tolist()
+    ['NA', '7']
+    """
+    missing = np.flatnonzero(pd.isna(data.index))
+    if len(missing):
+        pos = int(missing[0])
+        raise DataValidationError(Problem(
+            _source(data), "case-label",
+            f"case label of row {pos + 1} (position {pos} of the index) is missing "
+            f"({data.index[pos]!r}), expected a case name; {_NA_HINT}"))
+    return np.asarray([str(_plain(v)) for v in data.index], dtype=object)
+
+
 def check_name(name: object, *, file: str = "<DataFrame>") -> str:
     """Return ``name`` if it can stand in QCA notation, else raise.
 

@@ -15,9 +15,10 @@ iterative-deepening search (rows as Python-int bitsets) for every cover of minim
 
 from __future__ import annotations
 
+import re
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -188,12 +189,30 @@ def minimal_covers(chart: np.ndarray, *, max_models: int = 10_000) -> list[tuple
 
 @dataclass(frozen=True)
 class Model:
-    """One minimal sum: indices into the solution's primes, its origin and assumptions."""
+    """One minimal sum: indices into the solution's primes, where it came from and the
+    configurations it assumes positive.
+
+    ``origin`` is empty for conservative and parsimonious models; for intermediate ones it
+    names the (conservative, parsimonious) pairs that give it, as R QCA prints them
+    (``"C1P1, C1P2"``). ``expression`` is the model in R QCA notation; a model prints as
+    ``M1: ~C + A*B``.
+    """
 
     name: str
     terms: tuple[int, ...]
     origin: str
     assumptions: np.ndarray
+    expression: str = ""
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.expression}"
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        from html import escape
+
+        return f'<div class="cs-qca"><code>{escape(str(self))}</code></div>'
 
 
 def _parse_include(include: str) -> set[str]:
@@ -205,7 +224,46 @@ def _parse_include(include: str) -> set[str]:
     return flags
 
 
-def _expectations(tt: TruthTable, dir_exp: Mapping[str, object]) -> list[frozenset[int] | None]:
+_SPLIT = re.compile(r",(?![^\[]*\])")
+_NAMED = re.compile(r"\s*(~?)\s*([A-Za-z][A-Za-z0-9_.]*)\s*(?:\[([^\]]*)\])?\s*")
+
+
+def parse_dir_exp(text: str, conditions: Sequence[str]) -> dict[str, object]:
+    """R QCA's string forms of ``dir.exp`` as a mapping.
+
+    Positional (``"1,1,-,0"``, one value per condition in order, ``;`` between several
+    levels: ``"1, 1;2, 2, 1"``) or named (``"DEV, ~URB, LIT[1;2]"``: presence, absence,
+    levels; conditions left out are don't-cares).
+
+    >>> parse_dir_exp("1, 1;2, -", ["A", "B", "C"])
+    {'A': '1', 'B': '1;2', 'C': '-'}
+    >>> parse_dir_exp("A, ~C", ["A", "B", "C"])
+    {'A': 1, 'C': 0}
+    """
+    parts = [p.strip() for p in _SPLIT.split(text)]
+    if all(re.fullmatch(r"[-\d;\s]+", p) for p in parts):
+        if len(parts) != len(conditions):
+            raise CaseStudyError(f"dir_exp {text!r} gives {len(parts)} values for "
+                                 f"{len(conditions)} conditions {list(conditions)}")
+        return dict(zip(conditions, parts, strict=True))
+    out: dict[str, object] = {}
+    for part in parts:
+        match = _NAMED.fullmatch(part)
+        if match is None:
+            raise CaseStudyError(f"dir_exp {text!r}: cannot read {part!r}; expected NAME, "
+                                 "~NAME or NAME[levels], or one value per condition")
+        neg, name, levels = match.groups()
+        if levels is not None:
+            out[name] = levels.replace(",", ";")
+        else:
+            out[name] = 0 if neg else 1
+    return out
+
+
+def _expectations(tt: TruthTable, dir_exp: Mapping[str, object] | str
+                  ) -> list[frozenset[int] | None]:
+    if isinstance(dir_exp, str):
+        dir_exp = parse_dir_exp(dir_exp, tt.conditions)
     unknown = sorted(set(dir_exp) - set(tt.conditions))
     if unknown:
         raise CaseStudyError(f"dir_exp names {unknown}, which are not conditions of the "
@@ -216,7 +274,12 @@ def _expectations(tt: TruthTable, dir_exp: Mapping[str, object]) -> list[frozens
         if value is None or (isinstance(value, str) and value.strip() == "-"):
             out.append(None)
             continue
-        levels = [value] if isinstance(value, (int, np.integer, str)) else list(value)
+        if isinstance(value, str):
+            levels: list[object] = [v for v in re.split(r"[;,\s]+", value.strip()) if v]
+        elif isinstance(value, (int, np.integer)):
+            levels = [value]
+        else:
+            levels = list(value)
         try:
             ints = frozenset(int(v) for v in levels)
         except (TypeError, ValueError):
@@ -228,33 +291,51 @@ def _expectations(tt: TruthTable, dir_exp: Mapping[str, object]) -> list[frozens
     return out
 
 
-def easy_counterfactuals(tt: TruthTable, remainders: np.ndarray, positive: np.ndarray,
-                         expectations: Sequence[frozenset[int] | None]) -> np.ndarray:
-    """Remainders that differ from some positive row only towards the expected levels.
+def easy_terms(complex_terms: np.ndarray, parsimonious_terms: np.ndarray,
+               expectations: Sequence[frozenset[int] | None]) -> np.ndarray:
+    """R QCA's reduced terms for one (conservative model, parsimonious model) pair.
 
-    A remainder r is easy when there is a positive row p such that on every condition
-    where r and p differ, the condition has a directional expectation, r holds an expected
-    level and p does not (Ragin and Sonnett 2005; equivalently R QCA's rule of dropping,
-    from each complex-solution term, the literals that contradict the expectations).
+    For each term of the conservative model and each prime of the parsimonious model that
+    contains it, the conservative term loses the literals that the prime lacks and that
+    run against the directional expectations (the condition has an expectation and the
+    literal's level is not among the expected ones); literals of don't-care conditions
+    and literals at an expected level stay. A remainder is an easy counterfactual of the
+    pair when it lies in one of these terms (Ragin 2008, ch. 9; Dușa 2019, *QCA with R*,
+    ch. 8; R QCA's ``minimize()``, C routine ``getEC``).
+
+    >>> easy_terms(np.array([[0, -1, 0], [1, 1, 1]]), np.array([[-1, -1, 0], [1, -1, -1]]),
+    ...            [frozenset({1})] * 3).tolist()
+    [[-1, -1, 0], [1, 1, 1]]
     """
-    if len(remainders) == 0 or len(positive) == 0:
+    comp = np.asarray(complex_terms, dtype=np.int8)
+    prime = np.asarray(parsimonious_terms, dtype=np.int8)
+    top = max(int(comp.max(initial=0)), max((max(e) for e in expectations if e), default=0))
+    # against[j, v]: a literal at level v of condition j runs against its expectation.
+    against = np.zeros((comp.shape[1], top + 2), dtype=bool)
+    for j, expected in enumerate(expectations):
+        if expected is not None:
+            against[j, :] = True
+            against[j, sorted(expected)] = False
+    against[:, -1] = False  # the column a left-out condition (-1) indexes
+    c, p = comp[:, None, :], prime[None, :, :]
+    contains = np.all((p < 0) | (p == c), axis=2)
+    cols = np.arange(comp.shape[1])
+    drop = (c >= 0) & (p < 0) & against[cols, comp][:, None, :]
+    reduced = np.where(drop, np.int8(-1), np.broadcast_to(c, drop.shape))[contains]
+    if len(reduced) == 0:
+        return np.empty((0, comp.shape[1]), dtype=np.int8)
+    return np.unique(reduced, axis=0)
+
+
+def easy_counterfactuals(tt: TruthTable, candidates: np.ndarray,
+                         terms: np.ndarray) -> np.ndarray:
+    """The candidate rows (a parsimonious model's simplifying assumptions) that lie in
+    one of the pair's reduced ``terms`` (see :func:`easy_terms`)."""
+    candidates = np.asarray(candidates, dtype=np.int64)
+    if len(candidates) == 0 or len(terms) == 0:
         return np.array([], dtype=np.int64)
-    rem = tt.row_config(remainders)
-    pos = tt.row_config(positive)
-    keep = np.zeros(len(rem), dtype=bool)
-    for start in range(0, len(rem), 4096):
-        chunk = rem[start:start + 4096]
-        ok = np.ones((len(chunk), len(pos)), dtype=bool)
-        for j, expected in enumerate(expectations):
-            same = chunk[:, j][:, None] == pos[:, j][None, :]
-            if expected is None:
-                ok &= same
-            else:
-                exp = np.asarray(sorted(expected))
-                toward = np.isin(chunk[:, j], exp)[:, None] & ~np.isin(pos[:, j], exp)[None, :]
-                ok &= same | toward
-        keep[start:start + len(chunk)] = ok.any(axis=1)
-    return np.asarray(remainders)[keep]
+    inside = covers(terms, tt.row_config(candidates)).any(axis=0)
+    return candidates[inside]
 
 
 def _solve(tt: TruthTable, on: np.ndarray, dont_care: np.ndarray,
@@ -264,22 +345,94 @@ def _solve(tt: TruthTable, on: np.ndarray, dont_care: np.ndarray,
     return primes, minimal_covers(chart, max_models=max_models)
 
 
-def minimize(tt: TruthTable, *, include: str = "", dir_exp: Mapping[str, object] | None = None,
-             max_models: int = 10_000):
+def model_name(k: int, n: int) -> str:
+    """R QCA's model label: M1 ... M9, or M01 ... M10 when there are ten or more.
+
+    >>> model_name(3, 4), model_name(3, 12)
+    ('M3', 'M03')
+    """
+    return f"M{k:0{len(str(n))}d}"
+
+
+def _model_key(primes: np.ndarray, terms: Sequence[int]) -> tuple[tuple[int, ...], ...]:
+    return tuple(sorted(tuple(int(v) for v in primes[i]) for i in terms))
+
+
+def _intermediate(tt: TruthTable, on: np.ndarray, contradictions: np.ndarray,
+                  remainders: np.ndarray, expectations: Sequence[frozenset[int] | None],
+                  max_models: int):
+    """Intermediate models per (conservative, parsimonious) pair, grouped as R prints them.
+
+    Returns the groups (pairs, model keys, easy counterfactuals) in R's order: a group for
+    each distinct list of models, in the order of its first pair C1P1, C1P2, ..., C2P1.
+    """
+    c_primes, c_covers = _solve(tt, on, contradictions, max_models)
+    dont_care = np.concatenate([contradictions, remainders]).astype(np.int64)
+    p_primes, p_covers = _solve(tt, on, dont_care, max_models)
+    no_expectations = all(e is None for e in expectations)
+    groups: dict[tuple, dict] = {}
+    solved: dict[tuple[int, ...], tuple] = {}
+    for ci, c_terms in enumerate(c_covers, start=1):
+        for pi, p_terms in enumerate(p_covers, start=1):
+            pair = f"C{ci}P{pi}"
+            if no_expectations:
+                # R: with every condition a don't-care the intermediate model is the
+                # conservative one of the pair.
+                easy = np.array([], dtype=np.int64)
+                keys = (_model_key(c_primes, c_terms),)
+            else:
+                assumed = np.setdiff1d(covered_rows(p_primes[list(p_terms)], tt.levels), on)
+                reduced = easy_terms(c_primes[list(c_terms)], p_primes[list(p_terms)],
+                                     expectations)
+                easy = easy_counterfactuals(tt, assumed, reduced)
+                # Pairs often share their easy counterfactuals: solve each set once.
+                known = solved.get(tuple(easy))
+                if known is None:
+                    sub_primes, sub_covers = _solve(tt, on, easy, max_models)
+                    known = tuple(_model_key(sub_primes, sub) for sub in sub_covers)
+                    solved[tuple(easy)] = known
+                keys = known
+            group = groups.setdefault(keys, {"pairs": [], "easy": {}})
+            group["pairs"].append(pair)
+            group["easy"][pair] = easy
+    return list(groups.items())
+
+
+def minimize(tt: TruthTable, *, include: str = "",
+             dir_exp: Mapping[str, object] | str | None = None, max_models: int = 10_000):
     """Minimise a truth table to all prime implicants and all minimal sums.
 
     ``include=""`` gives the conservative (complex) solution from the positive rows only;
     ``include="?"`` the parsimonious one, with remainders as don't-cares; ``include="?"``
-    with ``dir_exp`` (e.g. ``{"DEV": 1, "URB": "-"}``; conditions left out count as '-')
-    the intermediate one, which may use only easy counterfactuals. Contradictions ('C'
-    rows) count as negative unless ``include`` names 'C'. The remainders each model uses
-    are its simplifying assumptions (``Solution.simplifying_assumptions``).
+    with ``dir_exp`` the intermediate one. Contradictions ('C' rows) count as negative
+    unless ``include`` names 'C'. The remainders (and included contradictions) each model
+    covers are its simplifying assumptions (``Solution.simplifying_assumptions``).
+
+    Directional expectations: a mapping ``{"DEV": 1, "URB": "-", "T": [1, 2]}`` (presence,
+    don't care, several levels of a multi-value condition; conditions left out are
+    don't-cares) or R's strings (``"1,1,-,0"``, ``"DEV, ~URB, T[1;2]"``). They are stated
+    for the outcome as given: for a negated outcome state them for ``~Y``, as in R.
+
+    The intermediate solution follows R QCA (``minimize(..., dir.exp =)``) exactly: for
+    each pair of a conservative model Ci and a parsimonious model Pj, the easy
+    counterfactuals are the simplifying assumptions of Pj inside the reduced terms of the
+    pair (:func:`easy_terms`); the pair's intermediate models are the minimal sums over
+    the positive rows with those easy counterfactuals as the only don't-cares. Pairs that
+    give the same models are reported together, in R's order, each model's ``origin``
+    naming its pairs (``"C1P1, C1P2"``). Models are named ``M1``, ``M2``, ... as R
+    numbers them; when several groups of pairs give different models, the name carries
+    the group's first pair (``C1P1-M1``, ``C2P1-M1``) so that every name is unique.
+    Conjunctural expectations (R's ``~LIT*IND``) are not supported.
 
     >>> import pandas as pd
     >>> from casestudy.qca import truth_table
     >>> df = pd.DataFrame({"A": [1, 1, 0], "B": [1, 0, 0], "Y": [1, 1, 0]})
     >>> str(minimize(truth_table(df, "Y")))
     'M1: A <-> Y'
+    >>> hand = pd.DataFrame({"A": [0, 0, 1], "B": [0, 0, 1], "C": [0, 1, 1], "Y": [1, 0, 1]})
+    >>> print(minimize(truth_table(hand, "Y", incl_cut=1), include="?", dir_exp="1,1,1"))
+    From C1P1, C1P2:
+    M1: ~C + A*B <-> Y
     """
     from casestudy.qca.solution import Solution
 
@@ -293,36 +446,37 @@ def minimize(tt: TruthTable, *, include: str = "", dir_exp: Mapping[str, object]
                              f"{tt.incl_cut[0]:g}: there is nothing to minimise")
     contradictions = tt.rows_with("C") if "C" in flags else np.array([], dtype=np.int64)
     remainders = tt.remainders() if "?" in flags else np.array([], dtype=np.int64)
-    dont_care = np.concatenate([contradictions, remainders]).astype(np.int64)
-    primes, covers_ = _solve(tt, on, dont_care, max_models)
     if dir_exp is None:
+        dont_care = np.concatenate([contradictions, remainders]).astype(np.int64)
+        primes, covers_ = _solve(tt, on, dont_care, max_models)
         kind = "parsimonious" if "?" in flags else "conservative"
         models = []
         for k, terms in enumerate(covers_, start=1):
-            used = np.intersect1d(covered_rows(primes[list(terms)], tt.levels), dont_care)
-            models.append(Model(f"M{k}", terms, "", used))
-        return Solution(tt, kind, include, None, primes, models)
+            used = np.setdiff1d(covered_rows(primes[list(terms)], tt.levels), on)
+            models.append(Model(model_name(k, len(covers_)), terms, "", used))
+        return _named(Solution(tt, kind, include, None, primes, models))
 
     expectations = _expectations(tt, dir_exp)
-    found: dict[tuple[str, ...], Model] = {}
-    all_primes: list[tuple[int, ...]] = []
-    for p, terms in enumerate(covers_, start=1):
-        assumed = np.intersect1d(covered_rows(primes[list(terms)], tt.levels), remainders)
-        easy = easy_counterfactuals(tt, assumed, on, expectations)
-        dc = np.concatenate([contradictions, easy]).astype(np.int64)
-        sub_primes, sub_covers = _solve(tt, on, dc, max_models)
-        for sub in sub_covers:
-            key = tuple(sorted(tuple(int(v) for v in sub_primes[i]) for i in sub))
-            if key in found:
-                continue
-            # Included contradictions are assumptions too, as in the other two solutions.
-            used = np.intersect1d(covered_rows(sub_primes[list(sub)], tt.levels), dc)
-            found[key] = Model("", (), f"P{p}", used)
-            all_primes.extend(k for k in key if k not in all_primes)
+    groups = _intermediate(tt, on, contradictions, remainders, expectations, max_models)
+    all_primes = list(dict.fromkeys(t for keys, _ in groups for key in keys for t in key))
     ordered = sort_terms(np.asarray(all_primes, dtype=np.int8), tt.levels)
     index = {tuple(int(v) for v in row): i for i, row in enumerate(ordered)}
     models = []
-    for k, (key, model) in enumerate(found.items(), start=1):
-        terms = tuple(sorted(index[t] for t in key))
-        models.append(Model(f"M{k}", terms, model.origin, model.assumptions))
-    return Solution(tt, "intermediate", include, dict(dir_exp), ordered, models)
+    easy: dict[str, np.ndarray] = {}
+    for keys, group in groups:
+        origin = ", ".join(group["pairs"])
+        easy.update(group["easy"])
+        prefix = f"{group['pairs'][0]}-" if len(groups) > 1 else ""
+        for k, key in enumerate(keys, start=1):
+            terms = tuple(sorted(index[t] for t in key))
+            used = np.setdiff1d(covered_rows(ordered[list(terms)], tt.levels), on)
+            models.append(Model(prefix + model_name(k, len(keys)), terms, origin, used))
+    spec = dict(dir_exp) if not isinstance(dir_exp, str) else parse_dir_exp(dir_exp,
+                                                                           tt.conditions)
+    return _named(Solution(tt, "intermediate", include, spec, ordered, models, easy))
+
+
+def _named(sol):
+    """The solution with each model's expression filled in, so a model prints alone."""
+    models = [replace(m, expression=sol.expression(m)) for m in sol.models]
+    return replace(sol, models=models)

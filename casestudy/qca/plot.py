@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
+import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.text import Annotation
 
 from casestudy.qca.truthtable import coverage, fuzzy_incl, fuzzy_pri
 
@@ -31,19 +35,100 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
     ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
     ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
     ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-    if label is not None:
-        # Cases at the same point share one label, so none is drawn over another.
-        points = pd.DataFrame({"x": xv.round(6), "y": yv.round(6),
-                               "label": data[label].astype(str).to_numpy()})
-        for (xi, yi), group in points.groupby(["x", "y"], sort=True):
-            names = list(group["label"])
-            text_i = ",\n".join(", ".join(names[i:i + 3]) for i in range(0, len(names), 3))
-            ax.annotate(text_i, (xi, yi), fontsize=7, xytext=(4, 3), va="bottom",
-                        textcoords="offset points")
     ax.set_xlim(-0.03, 1.03)
     ax.set_ylim(-0.03, 1.03)
     ax.set_aspect("equal")
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    ax.legend(loc="upper left", fontsize=7, frameon=True)
+    legend = ax.legend(loc="upper left", fontsize=7, frameon=True)
+    if label is not None:
+        # Cases at the same point share one label, so none is drawn over another.
+        points = pd.DataFrame({"x": xv.round(6), "y": yv.round(6),
+                               "label": data[label].astype(str).to_numpy()})
+        spots = [(xi, yi, wrap_labels(list(group["label"]), sep=", "))
+                 for (xi, yi), group in points.groupby(["x", "y"], sort=True)]
+        place_labels(ax, spots, avoid=[legend])
     return ax
+
+
+def wrap_labels(names: Sequence[str], *, per_line: int = 3, sep: str = ",") -> str:
+    """Names joined by ``sep``, ``per_line`` to a line, so a crowded point's label stays
+    narrow.
+
+    >>> print(wrap_labels(["10", "14", "30", "31"], per_line=3))
+    10,14,30,
+    31
+    """
+    lines = [sep.join(names[i:i + per_line]) for i in range(0, len(names), per_line)]
+    return f"{sep.rstrip()}\n".join(lines)
+
+
+# Offsets (points) tried in turn around a point: the four corners first, then above and
+# below, each ring further out; the last rings draw a leader line back to the point.
+_CORNERS = ((1, 0.8, "left", "bottom"), (1, -0.8, "left", "top"),
+            (-1, 0.8, "right", "bottom"), (-1, -0.8, "right", "top"),
+            (0, 1.6, "center", "bottom"), (0, -1.6, "center", "top"))
+_RINGS = (4, 10, 18, 28, 40)
+
+
+def place_labels(ax: Axes, spots: Sequence[tuple[float, float, str]], *,
+                 fontsize: float = 7, avoid: Sequence = (), gap: float = 3.0
+                 ) -> list[Annotation]:
+    """Label points so that no label comes within ``gap`` pixels of another label, of
+    another labelled point, of the axes' edge or of an artist in ``avoid`` (a legend).
+
+    A greedy placement in the order given (deterministic): each label takes the first
+    free position around its point (corners, then above and below, further out ring by
+    ring, with a leader line beyond the first two rings); where the points leave no room
+    it settles for a place clear of the other labels only, and failing that keeps the
+    last place tried. Each label is measured once and the candidate places are boxes
+    computed from that size, so hundreds of points take well under a second.
+    """
+    # Settle the (constrained) layout first: positions measured before it would move.
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    frame = ax.get_window_extent(renderer)
+    px = ax.figure.dpi / 72  # pixels per point
+    taken = [tuple(artist.get_window_extent(renderer).extents) for artist in avoid
+             if artist is not None]
+    centres = ax.transData.transform([(x, y) for x, y, _ in spots]) if len(spots) else []
+    points = np.array([(cx - 4, cy - 4, cx + 4, cy + 4) for cx, cy in centres])
+    out = []
+    for k, (x, y, text) in enumerate(spots):
+        probe = ax.annotate(text, (x, y), fontsize=fontsize)
+        size = probe.get_window_extent(renderer)
+        probe.remove()
+        w, h = size.width, size.height
+        cx, cy = centres[k]
+        choice = None
+        others_points = np.delete(points, k, axis=0)
+        for others in (np.vstack([np.array(taken).reshape(-1, 4), others_points]),
+                       np.array(taken).reshape(-1, 4)):
+            for ring, step in enumerate(_RINGS):
+                for dx, dy, ha, va in _CORNERS:
+                    ax0 = cx + dx * step * px
+                    ay0 = cy + dy * step * px
+                    x0 = {"left": ax0, "right": ax0 - w, "center": ax0 - w / 2}[ha]
+                    y0 = ay0 if va == "bottom" else ay0 - h
+                    box = (x0 - gap, y0 - gap, x0 + w + gap, y0 + h + gap)
+                    choice = (dx * step, dy * step, ha, va, ring)
+                    inside = (box[0] >= frame.x0 and box[2] <= frame.x1
+                              and box[1] >= frame.y0 and box[3] <= frame.y1)
+                    clash = len(others) and bool(np.any(
+                        (box[0] < others[:, 2]) & (box[2] > others[:, 0])
+                        & (box[1] < others[:, 3]) & (box[3] > others[:, 1])))
+                    if inside and not clash:
+                        break
+                else:
+                    continue
+                break
+            else:
+                continue
+            break
+        ox, oy, ha, va, ring = choice
+        arrow = {"arrowstyle": "-", "lw": 0.5, "color": "#777777"} if ring > 1 else None
+        ann = ax.annotate(text, (x, y), xytext=(ox, oy), textcoords="offset points",
+                          ha=ha, va=va, fontsize=fontsize, arrowprops=arrow)
+        taken.append(tuple(ann.get_window_extent(renderer).extents))
+        out.append(ann)
+    return out

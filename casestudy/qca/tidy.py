@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.qca._sets import _plain, _source
+from casestudy.qca._sets import _NA_HINT, _plain, _source
 
 
 def sets_wide(data: pd.DataFrame, *, case: str = "site_id", set: str = "set",
@@ -20,6 +21,12 @@ def sets_wide(data: pd.DataFrame, *, case: str = "site_id", set: str = "set",
     {'a': {'X': 1.0, 'Y': 0.67}, 'b': {'X': 0.0, 'Y': 0.33}}
     """
     file = _source(data)
+    missing = np.flatnonzero(data[case].isna().to_numpy()) if case in data.columns else []
+    if len(missing):
+        pos = int(missing[0])
+        raise DataValidationError(Problem(file, "missing-value", f"row {pos + 1}: the case "
+                                          f"id is missing ({data[case].iloc[pos]!r}), "
+                                          f"expected a case name; {_NA_HINT}", column=case))
     dupes = data[data.duplicated([case, set], keep=False)]
     if len(dupes):
         first = dupes.iloc[0]

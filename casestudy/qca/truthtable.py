@@ -13,6 +13,12 @@ from matplotlib.axes import Axes
 from casestudy.errors import DataValidationError, Problem
 from casestudy.qca import _sets
 
+_LEGEND = ("  OUT: output value\n    n: number of cases in configuration\n"
+           " incl: sufficiency inclusion score\n  PRI: proportional reduction in "
+           "inconsistency")
+_LEGEND_HTML = ("OUT: output value; n: number of cases in configuration; incl: sufficiency "
+                "inclusion score; PRI: proportional reduction in inconsistency")
+
 # R QCA compares scores to cut-offs with a tolerance, so 0.8 counts as reaching 0.8.
 TOL = 1e-10
 
@@ -110,23 +116,38 @@ class TruthTable:
             frame = pd.concat([frame, extra]).sort_index()
         return frame.reset_index()
 
-    def __str__(self) -> str:
+    def _heading(self) -> str:
         cut = self.incl_cut
         cuts = f"incl_cut={cut[0]:g}" + (f"/{cut[1]:g}" if cut[1] != cut[0] else "")
-        head = (f"Truth table for {self.outcome} ({cuts}, n_cut={self.n_cut}, "
-                f"pri_cut={self.pri_cut:g})\n")
-        body = self.table().drop(columns="cases").to_string(index=False,
-                                                            float_format="{:.3f}".format)
-        tail = ""
-        if self.ambiguous_cases:
-            tail = f"\nCases at exactly 0.5 in a condition (in no row): {self.ambiguous_cases}"
-        return head + body + tail
+        return f"Truth table for {self.outcome} ({cuts}, n_cut={self.n_cut}, " \
+               f"pri_cut={self.pri_cut:g})"
+
+    def _notes(self) -> tuple[str, ...]:
+        if not self.ambiguous_cases:
+            return ()
+        return (f"Cases at exactly 0.5 in a condition (in no row): {self.ambiguous_cases}",)
+
+    def __str__(self) -> str:
+        """As R QCA prints a truth table with ``show.cases = TRUE``: the legend, then one
+        line per observed row (row number, the conditions, OUT, n, incl, PRI, cases)."""
+        body = self.table().to_string(index=False, float_format="{:.3f}".format)
+        return "\n".join([self._heading(), _LEGEND, "", body, *self._notes()])
+
+    __repr__ = __str__
+
+    def _repr_html_(self) -> str:
+        from casestudy.qca._display import block, frame_html
+
+        return block(self._heading(), f"<p>{_LEGEND_HTML}</p>", frame_html(self.table()),
+                     notes=self._notes())
 
     def plot(self, *, ax: Axes | None = None) -> Axes:
         """Each observed row's incl against PRI, sized by n and marked by OUT."""
         from casestudy.plots import new_axes
 
         ax = new_axes(ax, figsize=(5.5, 4.5))
+        from casestudy.qca.plot import place_labels, wrap_labels
+
         markers = {"1": ("o", "#1b7837"), "0": ("x", "#762a83"), "C": ("s", "#e08214"),
                    "?": ("^", "#888888")}
         for out, (marker, colour) in markers.items():
@@ -134,18 +155,19 @@ class TruthTable:
             if len(sub):
                 ax.scatter(sub["incl"], sub["PRI"], s=25 + 25 * sub["n"], marker=marker,
                            color=colour, label=f"OUT = {out}")
-                # Rows at the same point share one label, so none is drawn over another.
-                spots = sub.assign(x=sub["incl"].round(6), y=sub["PRI"].round(6))
-                for (x, y), group in spots.groupby(["x", "y"]):
-                    ax.annotate(",".join(map(str, group.index)), (x, y), fontsize=7,
-                                xytext=(3, 3), textcoords="offset points")
         ax.axvline(self.incl_cut[0], color="#444444", lw=0.8, ls="--")
         ax.set_xlim(-0.02, 1.05)
         ax.set_ylim(-0.02, 1.05)
         ax.set_xlabel("incl (sufficiency consistency)")
         ax.set_ylabel("PRI")
         ax.set_title(f"Truth table rows for {self.outcome} (labels: row number)")
-        ax.legend(loc="upper left", fontsize=7)
+        legend = ax.legend(loc="upper left", fontsize=7)
+        # Rows at the same point share one label; labels are then placed clear of each
+        # other (the old fixed offset drew "10,14,30" over its neighbours).
+        spots = self.rows.assign(x=self.rows["incl"].round(6), y=self.rows["PRI"].round(6))
+        labels = [(x, y, wrap_labels([str(r) for r in group.index], per_line=4))
+                  for (x, y), group in spots.groupby(["x", "y"])]
+        place_labels(ax, labels, avoid=[legend])
         return ax
 
 
@@ -187,6 +209,7 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     if int(n_cut) < 1:
         raise DataValidationError(Problem(file, "n-cut", f"n_cut must be >= 1, got {n_cut}"))
     cuts = _cuts(incl_cut)
+    cases = _sets.case_labels(data)
     sets = _sets.read_sets(data, outcome, conditions, set_types)
     values, y, levels = sets.values, sets.y, sets.levels
 
@@ -195,7 +218,6 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     on_edge = (fuzzy & (values == 0.5)).any(axis=1)
     row = np.ravel_multi_index(tuple(config.T), levels) + 1
     row[on_edge] = 0
-    cases = np.asarray(data.index.astype(str))
     if on_edge.any():
         warnings.warn(f"cases {list(cases[on_edge])} have membership exactly 0.5 in a "
                       "condition and belong to no truth-table row", UserWarning, stacklevel=2)

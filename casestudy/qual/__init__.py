@@ -1,12 +1,13 @@
 """Coded evidence: readers (REFI-QDA, spreadsheet exports), the evidence table, and the
 cross-case views (framework matrix, frequencies, co-occurrence, facilitator/barrier
-balance, retrieval) with their plots.
+balance, whose voices the evidence carries, retrieval) with their plots.
 """
 
 from casestudy.qual._io import QdaImportWarning, check_zip
 from casestudy.qual.analysis import (
     Cooccurrence,
     FrameworkMatrix,
+    Voices,
     balance,
     cooccurrence,
     evidence_html,
@@ -14,10 +15,13 @@ from casestudy.qual.analysis import (
     frequency,
     quotes,
     recurrence,
+    voices,
 )
 from casestudy.qual.evidence import (
     COLUMNS,
     DIRECTIONS,
+    PERSPECTIVES,
+    STAGES,
     TIERS,
     as_evidence,
     load_evidence,
@@ -27,9 +31,11 @@ from casestudy.qual.plots import (
     cooccurrence_heatmap,
     count_heatmap,
     direction_bars,
+    perspective_heatmaps,
     theme_heatmap,
 )
 from casestudy.qual.refi import (
+    QdaCodebook,
     QdaProject,
     norm_guid,
     read_qdc,
@@ -41,11 +47,15 @@ from casestudy.qual.spreadsheets import read_codings
 __all__ = [
     "COLUMNS",
     "DIRECTIONS",
+    "PERSPECTIVES",
+    "STAGES",
     "TIERS",
     "Cooccurrence",
     "FrameworkMatrix",
+    "QdaCodebook",
     "QdaImportWarning",
     "QdaProject",
+    "Voices",
     "as_evidence",
     "balance",
     "check_zip",
@@ -58,6 +68,7 @@ __all__ = [
     "frequency",
     "load_evidence",
     "norm_guid",
+    "perspective_heatmaps",
     "quotes",
     "read_codings",
     "read_qdc",
@@ -65,5 +76,6 @@ __all__ = [
     "recurrence",
     "theme_at",
     "theme_heatmap",
+    "voices",
     "write_qdpx",
 ]

@@ -45,6 +45,32 @@ def warn_import(message: str) -> None:
     warnings.warn(message, QdaImportWarning, stacklevel=3)
 
 
+class ImportLog:
+    """What one import could not read: kept for the result (its ``import_warnings``) and
+    emitted as ``QdaImportWarning`` once the reader returns, so that every warning points
+    at the caller's line.
+
+    >>> log = ImportLog()
+    >>> log.warn("2 codings without quotes")
+    >>> with warnings.catch_warnings(record=True) as got:
+    ...     warnings.simplefilter("always")
+    ...     log.emit()
+    >>> [str(w.message) for w in got], log.messages
+    (['2 codings without quotes'], ['2 codings without quotes'])
+    """
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def warn(self, message: str) -> None:
+        self.messages.append(message)
+
+    def emit(self, stacklevel: int = 3) -> None:
+        """Warn each message; ``stacklevel`` 3 points past the reader at its caller."""
+        for message in self.messages:
+            warnings.warn(message, QdaImportWarning, stacklevel=stacklevel)
+
+
 def check_zip(path: str | Path, *, kind: str, max_entries: int = MAX_ENTRIES,
               max_total_bytes: int = MAX_TOTAL_BYTES,
               max_entry_bytes: int = MAX_ENTRY_BYTES) -> zipfile.ZipFile:

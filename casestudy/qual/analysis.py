@@ -1,5 +1,6 @@
 """Cross-case analysis of coded evidence: framework matrix, frequencies, co-occurrence,
-facilitator/barrier balance, recurrence across cases, and retrieval.
+facilitator/barrier balance, recurrence across cases, whose voices the evidence carries,
+and retrieval.
 
 Every function takes an evidence table (``casestudy.qual.evidence.COLUMNS``) and returns
 a tidy DataFrame or a result object with ``.table()`` and ``.plot()``.
@@ -69,15 +70,23 @@ def frequency(evidence: pd.DataFrame, *, by: str | Sequence[str] = ("case", "tie
               theme_level: int | None = None) -> pd.DataFrame:
     """Number of coded segments per theme within each group of ``by``.
 
-    Returns columns ``*by``, ``theme``, ``n``, groups in registry and tier order, themes
-    alphabetically; combinations with no segment are left out.
+    ``by`` may name any evidence column: ``tier``, ``perspective`` and ``stage`` run in
+    their study order (see ``evidence.ordered``). Returns columns ``*by``, ``theme``,
+    ``n``, groups in study order, themes alphabetically; combinations with no segment are
+    left out, and so are segments with no value in a ``by`` column (a segment without a
+    ``stage`` is not about improvement work).
+
+    >>> ev = pd.DataFrame({"case": ["NL", "NL"], "theme": ["a", "a"],
+    ...                    "stage": ["implementing", None]})
+    >>> frequency(ev, by=["case", "stage"]).values.tolist()
+    [['NL', 'implementing', 'a', 1]]
     """
     by = _as_list(by)
     _check(evidence, [*by, "theme"])
     ev = _with_theme(evidence, theme_level)
     keys = [*by, "theme"]
     ev = ev.assign(**{c: ev[c].astype("string") for c in keys})
-    out = ev.groupby(keys, dropna=False, observed=True).size().rename("n").reset_index()
+    out = ev.groupby(keys, dropna=True, observed=True).size().rename("n").reset_index()
     out["n"] = out["n"].astype("int64")
     return _ordered(out, keys)
 
@@ -88,7 +97,13 @@ def balance(evidence: pd.DataFrame, *, by: str | Sequence[str] = ("case", "tier"
 
     Returns columns ``*by``, ``facilitator``, ``barrier``, ``neutral``, ``uncoded``
     (segments without a direction), ``n`` and ``balance`` (facilitator − barrier).
-    ``by`` may include ``"theme"`` (cut to ``theme_level`` parts).
+    ``by`` may include ``"theme"`` (cut to ``theme_level`` parts), ``"perspective"`` or
+    ``"stage"``; as in ``frequency``, segments with no value in a ``by`` column are left out.
+
+    >>> ev = pd.DataFrame({"perspective": ["scrutiny body", "national government"],
+    ...                    "direction": ["barrier", "facilitator"]})
+    >>> balance(ev, by="perspective")[["perspective", "balance"]].values.tolist()
+    [['national government', 1], ['scrutiny body', -1]]
     """
     by = _as_list(by)
     _check(evidence, [*by, "direction"])
@@ -277,6 +292,9 @@ def cooccurrence(evidence: pd.DataFrame, *, by: str | Sequence[str] = "case",
 
 # --------------------------------------------------------------------------- framework matrix
 
+#: Columns the framework matrix keeps as layers of its cells (one can be shown at a time).
+_LAYERS = ("tier", "perspective", "stage")
+
 def _cell_text(grp: pd.DataFrame) -> str:
     parts = []
     for r in grp.itertuples(index=False):
@@ -301,15 +319,26 @@ class FrameworkMatrix:
     cell: str
 
     def table(self) -> pd.DataFrame:
-        """Tidy: ``rows``, ``cols``, ``tier`` (one row per tier present), ``n``,
+        """Tidy: ``rows``, ``cols``, the layers ``tier``, ``perspective`` and ``stage``
+        (one row per combination present; missing where the evidence has none), ``n``,
         ``summary`` (one line per segment: ``(+)``/``(−)`` for facilitator/barrier,
         the text, ``[source ids]``), ``source_id`` (distinct ids, ``;``-joined)."""
         return self.cells.copy()
 
-    def matrix(self, *, tier: str | None = None, cell: str | None = None) -> pd.DataFrame:
-        """Wide matrix of summaries (or ``cell="count"``), all tiers or one."""
+    def _layer(self, tier: str | None, perspective: str | None,
+               stage: str | None) -> pd.DataFrame:
+        keep = pd.Series(True, index=self.cells.index)
+        for col, wanted in (("tier", tier), ("perspective", perspective), ("stage", stage)):
+            if wanted is not None:
+                keep &= (self.cells[col].astype("string") == wanted).fillna(False)
+        return self.cells[keep]
+
+    def matrix(self, *, tier: str | None = None, perspective: str | None = None,
+               stage: str | None = None, cell: str | None = None) -> pd.DataFrame:
+        """Wide matrix of summaries (or ``cell="count"``), over every segment or only those
+        of one ``tier``, ``perspective`` and/or ``stage``."""
         cell = cell or self.cell
-        sub = self.cells if tier is None else self.cells[self.cells["tier"] == tier]
+        sub = self._layer(tier, perspective, stage)
         key = [self.rows, self.cols]
         if cell == "count":
             wide = sub.groupby(key, observed=True)["n"].sum().unstack(fill_value=0)
@@ -322,14 +351,17 @@ class FrameworkMatrix:
         wide.index.name = self.rows
         return wide.fillna(0 if cell == "count" else "")
 
-    def counts(self, *, tier: str | None = None) -> pd.DataFrame:
-        return self.matrix(tier=tier, cell="count")
+    def counts(self, *, tier: str | None = None, perspective: str | None = None,
+               stage: str | None = None) -> pd.DataFrame:
+        return self.matrix(tier=tier, perspective=perspective, stage=stage, cell="count")
 
-    def abridged(self, *, max_chars: int = 90, tier: str | None = None) -> pd.DataFrame:
+    def abridged(self, *, max_chars: int = 90, tier: str | None = None,
+                 perspective: str | None = None, stage: str | None = None) -> pd.DataFrame:
         """The summary matrix with each cell cut to ``max_chars`` and its segment count, for
         a report page (the whole matrix goes to XLSX)."""
-        full = self.matrix(tier=tier, cell="summary")
-        n = self.matrix(tier=tier, cell="count").reindex_like(full).fillna(0).astype(int)
+        layer = {"tier": tier, "perspective": perspective, "stage": stage}
+        full = self.matrix(**layer, cell="summary")
+        n = self.matrix(**layer, cell="count").reindex_like(full).fillna(0).astype(int)
 
         def cut(text: str, k: int) -> str:
             if not text:
@@ -369,11 +401,13 @@ class FrameworkMatrix:
         data.record_dependency("W", target)
         return target
 
-    def plot(self, *, tier: str | None = None, ax=None):
+    def plot(self, *, tier: str | None = None, perspective: str | None = None,
+             stage: str | None = None, ax=None):
         """Heatmap of the counts: ``cols`` (themes) down, ``rows`` (cases) across."""
         from casestudy.qual.plots import count_heatmap
 
-        return count_heatmap(self.counts(tier=tier).T, ax=ax)
+        return count_heatmap(self.counts(tier=tier, perspective=perspective,
+                                         stage=stage).T, ax=ax)
 
 
 def _sheet(xw: pd.ExcelWriter, name: str, frame: pd.DataFrame) -> None:
@@ -409,6 +443,10 @@ def framework_matrix(evidence: pd.DataFrame, *, rows: str = "case", cols: str = 
                      ) -> FrameworkMatrix:
     """The framework-method matrix: ``rows`` by ``cols`` with summaries or counts.
 
+    ``rows`` and ``cols`` may be any evidence columns (``perspective`` or ``stage`` as well
+    as ``case``, ``tier`` and ``theme``); the cells keep ``tier``, ``perspective`` and
+    ``stage`` as layers, so ``matrix()`` can show one of them.
+
     >>> ev = pd.DataFrame({"case": ["SCO", "SCO", "ENG"], "tier": ["regional"] * 3,
     ...     "theme": ["finance/pooling"] * 3, "direction": ["barrier", None, "facilitator"],
     ...     "text": ["Set-aside not enacted", "Budgets delegated", "BCF pooled"],
@@ -426,22 +464,103 @@ def framework_matrix(evidence: pd.DataFrame, *, rows: str = "case", cols: str = 
         raise CaseStudyError("rows and cols must be different columns")
     _check(evidence, [rows, cols, "text"])
     ev = _with_theme(evidence, theme_level)
-    if "tier" not in ev:
-        ev["tier"] = pd.NA
-    for c in {rows, cols, "tier"}:
+    for c in _LAYERS:
+        if c not in ev:
+            ev[c] = pd.NA
+    for c in {rows, cols, *_LAYERS}:
         ev[c] = ev[c].astype("string")
     out = []
-    group_keys = [rows, cols] + ([] if "tier" in (rows, cols) else ["tier"])
+    group_keys = [rows, cols] + [c for c in _LAYERS if c not in (rows, cols)]
     for key, grp in ev.groupby(group_keys, sort=False, dropna=False):
         rec = dict(zip(group_keys, key, strict=True))
         ids = sorted(sources.split_ids(grp.get("source_id", pd.Series(dtype="string"))))
         rec.update({"n": len(grp), "summary": _cell_text(grp),
                     "source_id": data.SOURCE_SEP.join(ids)})
         out.append(rec)
-    columns = list(dict.fromkeys([rows, cols, "tier", "n", "summary", "source_id"]))
+    columns = list(dict.fromkeys([rows, cols, *_LAYERS, "n", "summary", "source_id"]))
     cells = _ordered(pd.DataFrame(out, columns=columns),
-                     list(dict.fromkeys([rows, "tier", cols])))
+                     list(dict.fromkeys([rows, *_LAYERS, cols])))
     return FrameworkMatrix(cells=cells, rows=rows, cols=cols, cell=cell)
+
+
+# --------------------------------------------------------------------------- voices
+
+@dataclass(frozen=True)
+class Voices:
+    """Whose view the evidence reports: segments per ``perspective`` by ``tier`` per case.
+
+    Every perspective of ``evidence.PERSPECTIVES`` and every tier appears for every case,
+    with zeros, so that silent voices show as gaps rather than vanishing from the table.
+    """
+
+    counts: pd.DataFrame
+
+    def table(self) -> pd.DataFrame:
+        """Tidy: ``case``, ``perspective``, ``tier``, ``n`` (zeros included)."""
+        return self.counts.copy()
+
+    def matrix(self, case: str | None = None) -> pd.DataFrame:
+        """Perspective-by-tier counts for one case, or summed over all cases."""
+        sub = self.counts if case is None else self.counts[
+            self.counts["case"].astype("string") == case]
+        wide = sub.pivot_table(index="perspective", columns="tier", values="n",
+                               aggfunc="sum", observed=False).astype("int64")
+        wide.columns = wide.columns.astype("string")
+        wide.index = wide.index.astype("string")
+        return wide.rename_axis(index="perspective", columns="tier")
+
+    def gaps(self) -> pd.DataFrame:
+        """Per perspective: segments per case, ``n`` in all, and ``share`` (% of all
+        segments, one decimal), in the order of ``evidence.PERSPECTIVES``."""
+        per_case = self.counts.pivot_table(index="perspective", columns="case", values="n",
+                                           aggfunc="sum", observed=False).astype("int64")
+        per_case.columns = per_case.columns.astype("string")
+        per_case["n"] = per_case.sum(axis=1)
+        total = int(per_case["n"].sum())
+        per_case["share"] = (100 * per_case["n"] / total).round(1) if total else 0.0
+        out = per_case.reset_index()
+        out["perspective"] = out["perspective"].astype("string")
+        out.columns.name = None
+        return out
+
+    def plot(self):
+        """One heatmap per case (perspectives down, tiers across); returns the Figure."""
+        from casestudy.qual.plots import perspective_heatmaps
+
+        return perspective_heatmaps(self.counts)
+
+    def __repr__(self) -> str:
+        gaps = self.gaps()
+        total = int(gaps["n"].sum())
+        lines = [f"Voices: {total} segments by perspective (all cases)"]
+        lines += [f"  {r.perspective}: {r.n} ({r.share:g}%)" for r in gaps.itertuples()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        return evidence_html(self.gaps().set_index("perspective"))
+
+
+def voices(evidence: pd.DataFrame) -> Voices:
+    """Segments per perspective and tier for each case (see ``Voices``).
+
+    >>> ev = pd.DataFrame({"case": ["SCO", "SCO"], "tier": ["national", "national"],
+    ...                    "perspective": ["scrutiny body", "scrutiny body"]})
+    >>> v = voices(ev)
+    >>> int(v.matrix("SCO").loc["scrutiny body", "national"])
+    2
+    >>> int(v.gaps().set_index("perspective").loc["frontline staff", "n"])
+    0
+    """
+    _check(evidence, ["case", "tier", "perspective"])
+    ev = evidence.assign(**{c: ordered(evidence[c], c)
+                            for c in ("case", "tier", "perspective")})
+    present = order(ev["case"], "case")
+    counts = (ev.groupby(["case", "perspective", "tier"], observed=False).size()
+              .rename("n").reset_index())
+    counts = counts[counts["case"].astype("string").isin(present)].reset_index(drop=True)
+    counts["case"] = ordered(counts["case"].astype("string"), "case")
+    counts["n"] = counts["n"].astype("int64")
+    return Voices(counts=counts)
 
 
 # --------------------------------------------------------------------------- HTML

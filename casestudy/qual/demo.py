@@ -15,7 +15,7 @@ import pandas as pd
 
 from casestudy import cases
 from casestudy.qual.evidence import THEME_SEP
-from casestudy.qual.refi import write_qdpx
+from casestudy.qual.refi_write import write_qdpx
 
 #: Report (source id) → the study case, the tier and the segments used from it.
 DEMO_SEGMENTS: dict[str, tuple[str, str, tuple[str, ...]]] = {

@@ -5,7 +5,10 @@ Columns (in this order): ``segment_id``, ``case`` (NL, IT, SCO, ENG), ``tier``
 interview id), ``theme`` (a code path such as ``governance/accountability``), ``direction``
 (facilitator, barrier or neutral; missing where not coded), ``text`` (the coded text or a
 summary), ``start`` and ``end`` (offsets in code points, end exclusive, where known),
-``coder`` and ``source_id`` (one or more ids from ``data/raw/sources.csv``, ``;``-separated).
+``coder``, ``source_id`` (one or more ids from ``data/raw/sources.csv``, ``;``-separated),
+``perspective`` (whose view the segment reports, one of ``PERSPECTIVES``) and ``stage``
+(where in the improvement cycle a segment about improvement work sits, one of ``STAGES``;
+missing where it does not apply). Imported codings may leave both missing.
 
 >>> frame = pd.DataFrame({"segment_id": ["a"], "case": ["SCO"], "tier": ["regional"],
 ...                       "document": ["S3"], "theme": ["finance/pooling"],
@@ -32,8 +35,17 @@ from casestudy.errors import DataValidationError, Problem
 TIERS: tuple[str, ...] = ("national", "regional", "local-strategic", "frontline")
 #: How a segment bears on integration, where it was coded.
 DIRECTIONS: tuple[str, ...] = ("facilitator", "barrier", "neutral")
+#: Whose view a segment reports, decided from what its source is (see the manifest's
+#: description of ``evidence.csv`` for the rule applied to secondary reports).
+PERSPECTIVES: tuple[str, ...] = (
+    "national government", "regulator or inspector", "scrutiny body", "commissioner or funder",
+    "provider organisation", "frontline staff", "people who use services and carers",
+    "independent researchers")
+#: Steps of the improvement cycle, in order, for segments about improvement work.
+STAGES: tuple[str, ...] = ("prioritising", "exploring", "implementing", "demonstrating impact")
 COLUMNS: tuple[str, ...] = ("segment_id", "case", "tier", "document", "theme", "direction",
-                            "text", "start", "end", "coder", "source_id")
+                            "text", "start", "end", "coder", "source_id", "perspective",
+                            "stage")
 _REQUIRED = ("segment_id", "case", "tier", "document", "theme", "text")
 #: Separator of levels in a theme path.
 THEME_SEP = "/"
@@ -46,23 +58,27 @@ def load_evidence(raw: Path | None = None) -> pd.DataFrame:
     """The project's coded evidence (``data/raw/evidence.csv``), validated and typed.
 
     ``case`` is an ordered categorical in registry order (as ``data.load`` gives it),
-    ``tier`` and ``direction`` ordered categoricals in the order of ``TIERS`` and
-    ``DIRECTIONS``.
+    ``tier``, ``direction``, ``perspective`` and ``stage`` ordered categoricals in the
+    order of ``TIERS``, ``DIRECTIONS``, ``PERSPECTIVES`` and ``STAGES``.
     """
     frame = data.load("evidence", raw)
-    for col in ("tier", "direction"):
+    for col in _ENUMS:
         frame[col] = ordered(frame[col], col)
     return frame
 
 
 #: Columns with a fixed study order; every other column sorts alphabetically.
-_FIXED_ORDER: dict[str, tuple[str, ...]] = {"tier": TIERS, "direction": DIRECTIONS}
+_FIXED_ORDER: dict[str, tuple[str, ...]] = {"tier": TIERS, "direction": DIRECTIONS,
+                                            "perspective": PERSPECTIVES, "stage": STAGES}
+#: Columns whose values must come from a fixed list (empty allowed except for tier).
+_ENUMS: tuple[str, ...] = ("tier", "direction", "perspective", "stage")
 
 
 def ordered(values: Iterable[str] | pd.Series, column: str) -> pd.Series | pd.Categorical:
     """``values`` of ``column`` as an ordered categorical when the column has a study
-    order (``case``: registry order; ``tier``: top down; ``direction``: as
-    ``DIRECTIONS``), with every level as a category; other columns as strings.
+    order (``case``: registry order; ``tier``: top down; ``direction``, ``perspective``
+    and ``stage``: as ``DIRECTIONS``, ``PERSPECTIVES`` and ``STAGES``), with every level as
+    a category; other columns as strings.
 
     >>> ordered(pd.Series(["frontline", "national"]), "tier").sort_values().tolist()
     ['national', 'frontline']
@@ -105,10 +121,11 @@ def as_evidence(frame: pd.DataFrame, *, file: str = "<evidence>",
     """Check ``frame`` against the evidence contract and return it typed, columns in order.
 
     Missing optional columns are added empty. Case names are mapped to codes. Every
-    problem (missing value, unknown case, tier or direction, bad offsets, duplicate
-    segment id) is collected and raised together as one ``DataValidationError`` naming
-    ``file``, the row (``rows`` gives the file row of each frame row; by default the
-    frame's rows follow a header, so the first is row 2) and the column.
+    problem (missing value, unknown case, tier, direction, perspective or stage, bad
+    offsets, duplicate segment id) is collected and raised together as one
+    ``DataValidationError`` naming ``file``, the row (``rows`` gives the file row of each
+    frame row; by default the frame's rows follow a header, so the first is row 2) and
+    the column.
     """
     frame = frame.copy()
     missing = [c for c in _REQUIRED if c not in frame.columns]
@@ -137,13 +154,12 @@ def as_evidence(frame: pd.DataFrame, *, file: str = "<evidence>",
                     f"unknown case {row['case']!r}: expected one of "
                     f"{', '.join(cases.codes())} (or the case name)")))
             frame.loc[i, "case"] = code
-        if not pd.isna(row["tier"]) and row["tier"] not in TIERS:
-            problems.append(Problem(**where, rule="enum", column="tier", message=(
-                f"unknown tier {row['tier']!r}: expected one of {', '.join(TIERS)}")))
-        if not pd.isna(row["direction"]) and row["direction"] not in DIRECTIONS:
-            problems.append(Problem(**where, rule="enum", column="direction", message=(
-                f"unknown direction {row['direction']!r}: expected one of "
-                f"{', '.join(DIRECTIONS)} or empty")))
+        for col in _ENUMS:
+            if not pd.isna(row[col]) and row[col] not in _FIXED_ORDER[col]:
+                empty = "" if col in _REQUIRED else " or empty"
+                problems.append(Problem(**where, rule="enum", column=col, message=(
+                    f"unknown {col} {row[col]!r}: expected one of "
+                    f"{', '.join(_FIXED_ORDER[col])}{empty}")))
     for col in ("start", "end"):
         as_num = pd.to_numeric(frame[col], errors="coerce")
         for i in frame.index[frame[col].notna() & (as_num.isna() | (as_num < 0)
@@ -164,7 +180,7 @@ def as_evidence(frame: pd.DataFrame, *, file: str = "<evidence>",
                                 column="segment_id"))
     if problems:
         raise DataValidationError(problems)
-    for col in ("case", "tier", "direction"):
+    for col in ("case", *_ENUMS):
         frame[col] = ordered(frame[col], col)
     return frame
 

@@ -135,3 +135,39 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, *, measure: str = "count",
     ax.set_ylabel("")
     ax.grid(False)
     return ax
+
+
+def perspective_heatmaps(data: pd.DataFrame, *, x: str = "tier", y: str = "perspective",
+                         col: str = "case", value: str = "n") -> Figure:
+    """Counts of segments per ``y`` (perspective) and ``x`` (tier), one panel per ``col``
+    (case, labelled by name), on one colour scale; zero cells are left blank so that the
+    missing voices stand out. ``data`` is tidy (``Voices.table()``). Returns the Figure.
+
+    >>> tbl = pd.DataFrame({"case": ["NL", "IT"], "perspective": ["frontline staff"] * 2,
+    ...                     "tier": ["national"] * 2, "n": [1, 0]})
+    >>> [a.get_title() for a in perspective_heatmaps(tbl).axes]
+    ['Netherlands', 'Italy']
+    """
+    use_style()
+    panels = order(data[col].astype("string"), col)
+    rows = order(data[y].astype("string"), y)
+    cols = order(data[x].astype("string"), x)
+    top = max(int(data[value].max()), 1)
+    fig, axes = plt.subplots(1, len(panels), figsize=(2.3 * len(panels) + 2.6,
+                                                      0.36 * len(rows) + 1.9),
+                             sharey=True, layout="constrained", squeeze=False)
+    for ax, key in zip(axes[0], panels, strict=True):
+        sub = data[data[col].astype("string") == key]
+        grid = (sub.assign(**{x: sub[x].astype("string"), y: sub[y].astype("string")})
+                .pivot_table(index=y, columns=x, values=value, aggfunc="sum", fill_value=0)
+                .reindex(index=rows, columns=cols, fill_value=0))
+        sns.heatmap(grid, ax=ax, mask=grid.to_numpy() == 0, annot=True, fmt="d",
+                    cmap="Blues", vmin=0, vmax=top, cbar=False, linewidths=0.5,
+                    linecolor="#dddddd")
+        ax.set_facecolor("white")
+        ax.set_title(cases.label(key) if col == "case" else key)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        ax.tick_params(axis="x", rotation=90)
+        ax.grid(False)
+    return fig

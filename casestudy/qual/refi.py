@@ -1,37 +1,55 @@
-"""REFI-QDA readers (``.qdpx`` projects, ``.qdc`` codebooks) and a small ``.qdpx`` writer.
+"""REFI-QDA readers: ``.qdpx`` projects and ``.qdc`` codebooks. What they return is in
+``casestudy.qual.qdaproject``; the small ``.qdpx`` writer in ``casestudy.qual.refi_write``
+(both re-exported here).
 
 What the format is, as this module relies on it:
 
 * The REFI-QDA Project Exchange standard (QDA-XML 1.0, schema ``Project-mrt2019.xsd``,
   namespace ``urn:QDA-XML:project:1.0``; codebooks ``Codebook.xsd``, namespace
-  ``urn:QDA-XML:codebook:1.0``; www.qdasoftware.org, MIT licence). We read the schema as
-  QualCoder ships it (``src/qualcoder/xsd.py``). A ``.qdpx`` is a zip holding one ``.qde``
-  XML file and a sources folder. ``Project`` holds ``Users``, ``CodeBook/Codes/Code``
-  (nested for hierarchy), ``Variables``, ``Cases`` (``SourceRef``, ``VariableValue``),
-  ``Sources`` (``TextSource``, ``PDFSource``, ``PictureSource``, ``AudioSource``,
-  ``VideoSource``), ``Sets`` (``MemberCode``, ``MemberSource``), ``Notes``, ``Links``,
-  ``Graphs``. A ``TextSource`` has ``plainTextPath`` (or inline ``PlainTextContent``),
-  ``PlainTextSelection`` elements with ``startPosition``/``endPosition`` and ``Coding``
-  children pointing to a code with ``CodeRef/@targetGUID``, and may carry
-  ``VariableValue`` itself. GUIDs may be written with braces and in either case.
+  ``urn:QDA-XML:codebook:1.0``; www.qdasoftware.org, MIT licence; REFI-QDA 1.5). We read
+  the schema as QualCoder ships it (``src/qualcoder/xsd.py``). A ``.qdpx`` is a zip holding
+  one ``.qde`` XML file and a sources folder. ``Project`` holds ``Users``,
+  ``CodeBook/Codes/Code`` (nested for hierarchy), ``Variables``, ``Cases`` (``SourceRef``,
+  ``VariableValue``), ``Sources``, ``Sets`` (``MemberCode``, ``MemberSource``), ``Notes``,
+  ``Links``, ``Graphs``. A codebook is ``CodeBook`` with ``Codes`` and ``Sets``.
+* Sources and their selections, each holding ``Coding`` children that point to a code
+  with ``CodeRef/@targetGUID`` (a ``Coding`` directly under a source codes all of it):
+  ``TextSource`` (``plainTextPath`` or inline ``PlainTextContent``; ``PlainTextSelection``
+  with ``startPosition``/``endPosition``); ``PDFSource`` (``PDFSelection`` regions with
+  ``page``, ``firstX``, ``firstY``, ``secondX``, ``secondY``, and a ``Representation``, a
+  text source holding the PDF's text and its ``PlainTextSelection``\\ s);
+  ``PictureSource`` (``PictureSelection`` regions; a ``TextDescription`` text source);
+  ``AudioSource``/``VideoSource`` (``AudioSelection``/``VideoSelection`` with ``begin`` and
+  ``end`` in milliseconds; ``Transcript`` with ``SyncPoint`` (``position``,
+  ``timeStamp``) and ``TranscriptSelection`` from one sync point to another). GUIDs may
+  be written with braces and in either case.
 * Offsets: the standard counts Unicode code points with an exclusive end; NVivo for
   Windows counts UTF-16 code units over the text with its BOM removed, so characters
   outside the Basic Multilingual Plane (emoji) count twice. The choice is made from the
   project's ``origin`` attribute and then checked against the selection's ``name``
-  (tools store the start of the quoted text there); a mismatch is reported.
+  (tools store the start of the quoted text there); a mismatch is reported. Names that
+  are positions rather than quotes (qc writes ``line:6``) are not checked. The code-unit
+  index of each text is built once, so the cost is linear in text plus selections.
 * Real exports differ from the standard in file names (``project.qde``,
-  ``Project.qde``, ``<name>.qde``; ``sources/`` or ``Sources/``), path schemes
-  (``internal://``, a bare ``<guid>.txt``, ``relative://`` against ``basePath``,
+  ``Project.qde``, ``<name>.qde``; ``sources/`` or ``Sources/``, which ATLAS.ti 8 may
+  leave empty), path schemes (``internal://``, a bare ``<guid>.txt``, qc's bare relative
+  path with the file under ``sources/``, ``relative://`` against ``basePath``,
   ``absolute://``), namespaces (``1.0``, ``1:0``, ``0:4``: so elements are matched on
-  their local names), hierarchy (nested codes, or flat names with ``::`` or ``\\``) and
-  attributes (``Sets`` named ``attribute: value``).
+  their local names), hierarchy (nested codes, or flat names with ``::`` or ``\\``), the
+  codebook (ATLAS.ti 23 may export none) and attributes (``Sets`` named
+  ``attribute: value``).
 
-Imported files are untrusted: XML is parsed with ``defusedxml`` (no entity expansion, no
-external entities), zip entries with absolute paths or ``..`` are refused, archives over
-the entry-count or uncompressed-size limits are refused (by declared size and again while
-reading), and nothing is extracted to disk unless ``extract_to`` is given. Whatever cannot
-be read (PDF, picture, audio and video sources, unknown elements, quotes that do not line
-up) is reported as a ``QdaImportWarning``, never dropped silently.
+Every coding is imported, whatever its selection: where the text is not in the archive,
+or the selection is a PDF region, a picture region, or audio or video, the quote is left
+empty (NaN) and a ``QdaImportWarning`` says which source, why, and exactly how many
+selections and codings it affects; a coding that points to a code the codebook lacks keeps
+its ``code_guid`` with ``code`` empty. Imported files are untrusted: XML is parsed with
+``defusedxml`` (no entity expansion, no external entities) and an XML declaration the bytes
+contradict is read right or refused (see ``_qdaxml``); zip entries with absolute paths or
+``..`` are refused, archives over the entry-count or uncompressed-size limits are refused
+(by declared size and again while reading), a ``<Code>`` tree is walked without recursion
+and refused past ``max_code_depth`` levels, and nothing is extracted to disk unless
+``extract_to`` is given.
 
 >>> import tempfile, pathlib, pandas as pd
 >>> path = pathlib.Path(tempfile.mkdtemp()) / "demo.qdpx"
@@ -39,26 +57,30 @@ up) is reported as a ``QdaImportWarning``, never dropped silently.
 ...                codings=pd.DataFrame({"source": ["doc1"], "code": ["culture/trust"],
 ...                                      "start": [0], "end": [5]}))
 >>> project = read_qdpx(path)
->>> project.codings.loc[0, ["code", "text"]].tolist()
-['culture/trust', 'Trust']
+>>> project.codings.loc[0, ["code", "selection_kind", "text"]].tolist()
+['culture/trust', 'text', 'Trust']
+>>> project
+QdaProject 'casestudy project' (origin 'casestudy', offsets codepoint)
+  sources   1 (1 with text read)
+  codes     2
+  codings   1 (0 without quotes)
+  cases     0
+  sets      0
+  warnings  0
 """
 
 from __future__ import annotations
 
-import io
 import re
-import uuid
 import zipfile
-from collections.abc import Iterator
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
-from xml.etree.ElementTree import Element, ParseError
-from xml.sax.saxutils import escape, quoteattr
+from xml.etree.ElementTree import Element
 
+import numpy as np
 import pandas as pd
-from defusedxml import DefusedXmlException
-from defusedxml import ElementTree as SafeET
 
 from casestudy import data
 from casestudy.errors import CaseStudyError, DataValidationError, Problem
@@ -66,125 +88,57 @@ from casestudy.qual._io import (
     MAX_ENTRIES,
     MAX_ENTRY_BYTES,
     MAX_TOTAL_BYTES,
-    add_entry,
+    ImportLog,
     check_zip,
-    warn_import,
 )
-from casestudy.qual.evidence import COLUMNS, THEME_SEP, as_evidence, split_code_path
+from casestudy.qual._qdaxml import grandkids, kid, kids, local, parse_xml, sniff, text_of
+from casestudy.qual.evidence import THEME_SEP, split_code_path
+from casestudy.qual.qdaproject import (
+    CODE_COLUMNS,
+    CODING_COLUMNS,
+    INT_COLUMNS,
+    SET_COLUMNS,
+    QdaCodebook,
+    QdaProject,
+)
+from casestudy.qual.qdaproject import plural as _n
+from casestudy.qual.refi_write import write_qdpx
+
+__all__ = ["MAX_CODE_DEPTH", "QdaCodebook", "QdaProject", "norm_guid", "read_qdc",
+           "read_qdpx", "write_qdpx"]
+
+#: Refuse a ``<Code>`` tree nested deeper than this (real codebooks are a few levels
+#: deep; the code paths of a deeper tree grow with the square of its depth).
+MAX_CODE_DEPTH = 2_000
 
 _KNOWN_PROJECT_CHILDREN = {"Users", "CodeBook", "Variables", "Cases", "Sources", "Notes",
                            "Links", "Sets", "Graphs", "Description", "NoteRef"}
-_MEDIA_SOURCES = {"PDFSource": "pdf", "PictureSource": "picture", "AudioSource": "audio",
-                  "VideoSource": "video"}
+#: Source element → (kind, its selection element, its text part, what the text part is).
+_SOURCES = {"TextSource": ("text", "PlainTextSelection", None, "text"),
+            "PDFSource": ("pdf", "PDFSelection", "Representation", "text representation"),
+            "PictureSource": ("picture", "PictureSelection", "TextDescription",
+                              "text description"),
+            "AudioSource": ("audio", "AudioSelection", None, ""),
+            "VideoSource": ("video", "VideoSelection", None, "")}
+#: Selection kind → how warnings name one.
+_KIND_NOUN = {"text": "text selection",
+              "pdf-text": "text selection", "pdf-region": "region selection",
+              "picture-text": "text-description selection",
+              "picture-region": "region selection", "audio": "audio selection",
+              "video": "video selection", "transcript": "transcript selection"}
+_MEDIA_REASON = {"pdf": "a PDF's regions and pages are not read as text",
+                 "picture": "pictures are not read",
+                 "audio": "audio is not read", "video": "video is not read"}
+_SOURCE_TITLE = {"text": "text", "pdf": "PDF", "picture": "picture", "audio": "audio",
+                 "video": "video"}
 _VALUE_TAGS = ("TextValue", "BooleanValue", "IntegerValue", "FloatValue", "DateValue",
                "DateTimeValue")
 _ATTRIBUTE_SET = re.compile(r"^\s*([^:]+?)\s*:\s*(.+?)\s*$")
-_CASE_NAME = "\x00refi-case"
-_NS_DEMO = uuid.UUID("6f1c2a52-3d4e-5b6a-8c7d-9e0f1a2b3c4d")
-
-
-# --------------------------------------------------------------------------- result
-
-@dataclass
-class QdaProject:
-    """A REFI-QDA project as tidy tables.
-
-    Attributes:
-        name, origin: the project's ``name`` and ``origin`` attributes.
-        offset_unit: ``"codepoint"`` or ``"utf16"``, as used to slice the quotes.
-        codes: one row per code: ``code_guid``, ``name``, ``code`` (the path, levels joined
-            by ``/``), ``parent_guid``, ``is_codable``, ``color``, ``description``.
-        sources: one row per source: ``source_guid``, ``source``, ``kind`` (text, pdf,
-            picture, audio, video), ``path``, ``read`` (whether its text was read),
-            ``n_chars``.
-        cases: one row per case membership: ``case_guid``, ``case``, ``source_guid``,
-            ``source`` (a case without sources has one row with those missing).
-        variables: long table of attribute values: ``owner_kind`` (case, source or set),
-            ``owner_guid``, ``owner``, ``variable``, ``value``, ``type``.
-        sets: one row per set member: ``set_guid``, ``set``, ``member_kind`` (code,
-            source, note), ``member_guid``, ``member``.
-        codings: one row per coding: ``coding_guid``, ``selection_guid``, ``source_guid``,
-            ``source``, ``code_guid``, ``code``, ``start``, ``end`` (code points, end
-            exclusive), ``text`` (sliced from the source), ``coder``.
-    """
-
-    name: str
-    origin: str
-    offset_unit: str
-    codes: pd.DataFrame
-    sources: pd.DataFrame
-    cases: pd.DataFrame
-    variables: pd.DataFrame
-    sets: pd.DataFrame
-    codings: pd.DataFrame
-
-    def to_evidence(self, *, case_variable: str = "case", tier_variable: str = "tier",
-                    direction_variable: str | None = None, source_id: str | None = None,
-                    ) -> pd.DataFrame:
-        """The codings as an evidence table (see ``casestudy.qual.evidence``).
-
-        The study case and tier of each coding come from the variables (of its source,
-        or of a REFI case the source belongs to) named ``case_variable`` and
-        ``tier_variable``; without a case variable, the name of the REFI case the source
-        belongs to is used (a case code or name such as ``SCO`` or ``Scotland``). Direction is
-        never guessed from code names: it comes from ``direction_variable`` when given.
-        ``source_id`` fills the citation column (one id for the whole project).
-        """
-        attrs = self._source_attributes()
-        rows = []
-        for c in self.codings.itertuples(index=False):
-            got = attrs.get(c.source_guid, {})
-            rows.append({
-                "segment_id": c.coding_guid,
-                "case": got.get(case_variable, got.get(_CASE_NAME, pd.NA)),
-                "tier": got.get(tier_variable, pd.NA), "document": c.source,
-                "theme": c.code, "direction": got.get(direction_variable, pd.NA)
-                if direction_variable else pd.NA, "text": c.text,
-                "start": c.start, "end": c.end, "coder": c.coder, "source_id": source_id,
-            })
-        return as_evidence(pd.DataFrame(rows, columns=list(COLUMNS)),
-                           file=f"{self.name} (REFI-QDA)")
-
-    def _source_attributes(self) -> dict[str, dict[str, str]]:
-        """Variable values per source: the source's own, then those of its cases."""
-        out: dict[str, dict[str, str]] = {}
-        var = self.variables
-        case_vals = var[var["owner_kind"] == "case"]
-        for m in self.cases.dropna(subset=["source_guid"]).itertuples(index=False):
-            vals = case_vals[case_vals["owner_guid"] == m.case_guid]
-            got = out.setdefault(m.source_guid, {})
-            got.setdefault(_CASE_NAME, m.case)
-            got.update(zip(vals["variable"], vals["value"], strict=True))
-        own = var[var["owner_kind"].isin(["source", "set"])]
-        for r in own.itertuples(index=False):
-            out.setdefault(r.owner_guid, {})[r.variable] = r.value
-        return out
-
+#: Selection names that give a place, not the quoted text (qc's ``line:6``).
+_POSITION_NAME = re.compile(r"^\s*(?:lines?|para(?:graph)?s?|pages?|pos(?:ition)?|p)\s*"
+                            r"[:.#]?\s*\d+(?:\s*[-–]\s*\d+)?\s*$", re.IGNORECASE)
 
 # --------------------------------------------------------------------------- helpers
-
-def _local(tag: Any) -> str:
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
-
-
-def _kids(el: Element, name: str) -> Iterator[Element]:
-    return (c for c in el if _local(c.tag) == name)
-
-
-def _kid(el: Element, name: str) -> Element | None:
-    return next(_kids(el, name), None)
-
-
-def _grandkids(el: Element, name: str, child: str) -> list[Element]:
-    """``el/name/child`` elements (none when ``name`` is absent)."""
-    box = _kid(el, name)
-    return [] if box is None else list(_kids(box, child))
-
-
-def _text_of(el: Element, name: str) -> str | None:
-    k = _kid(el, name)
-    return None if k is None else (k.text or "")
-
 
 def norm_guid(value: str | None) -> str | None:
     """A GUID in one spelling: braces stripped, lower case.
@@ -197,18 +151,11 @@ def norm_guid(value: str | None) -> str | None:
     return value.strip().strip("{}").lower()
 
 
-def _parse_xml(raw: bytes, label: str) -> Element:
+def _int(el: Element, attr: str) -> int | None:
     try:
-        return SafeET.fromstring(raw)
-    except DefusedXmlException as exc:
-        raise DataValidationError(Problem(label, "unsafe-xml", (
-            f"refused: the XML declares {type(exc).__name__.replace('Forbidden', '')} "
-            "(entity declarations and external references are not allowed in imported "
-            "files)"))) from None
-    except ParseError as exc:
-        line = getattr(exc, "position", (None, None))[0]
-        raise DataValidationError(Problem(label, "malformed-xml", f"not well-formed XML: "
-                                          f"{exc}", row=line)) from None
+        return int(el.get(attr, ""))
+    except ValueError:
+        return None
 
 
 # --------------------------------------------------------------------------- the archive
@@ -242,7 +189,7 @@ class _Archive:
                 f"{info.file_size:,} bytes")))
         return content
 
-    def find_qde(self) -> str:
+    def find_qde(self, log: ImportLog) -> str:
         top = [n for n in self.files if "/" not in n.strip("/") and n.lower().endswith(".qde")]
         if not top:
             top = [n for n in self.files if n.lower().endswith(".qde")]
@@ -254,8 +201,8 @@ class _Archive:
             if n.lower() == "project.qde":
                 return n
         if len(top) > 1:
-            warn_import(f"{self.label}: several .qde files ({', '.join(sorted(top))}); reading "
-                  f"{sorted(top)[0]}")
+            log.warn(f"{self.label}: several .qde files ({', '.join(sorted(top))}); reading "
+                     f"{sorted(top)[0]}")
         return sorted(top)[0]
 
     @staticmethod
@@ -271,11 +218,14 @@ class _Archive:
     def find_source(self, ref: str) -> str | None:
         """The archive entry for a source file name, in ``sources/`` or ``Sources/``.
 
-        GUID file names are matched case-insensitively and with or without braces.
+        GUID file names are matched case-insensitively and with or without braces; a
+        bare relative path (qc writes ``interviews/a.txt``) is also looked up under the
+        sources folder.
         """
         ref = ref.replace("\\", "/").lstrip("/")
-        if ref.lower() in self.by_lower:
-            return self.by_lower[ref.lower()]
+        for candidate in (ref.lower(), f"sources/{ref.lower()}"):
+            if candidate in self.by_lower:
+                return self.by_lower[candidate]
         key = self._key(ref)
         if key is None:
             return None
@@ -299,19 +249,36 @@ def _decode_text(raw: bytes, label: str) -> str:
 
 # --------------------------------------------------------------------------- offsets
 
-def _utf16_to_codepoints(text: str, pos: int) -> int:
-    """Code-point index of UTF-16 code-unit index ``pos`` in ``text``."""
-    units = 0
-    for i, ch in enumerate(text):
-        if units >= pos:
-            return i
-        units += 2 if ord(ch) > 0xFFFF else 1
-    return len(text)
+class _CodeUnits:
+    """Where each UTF-16 code unit of one text falls in its code points, built once per
+    text (one vectorised pass over its UTF-32 code points), so that converting a
+    position costs O(log k) for k characters outside the Basic Multilingual Plane.
+
+    >>> units = _CodeUnits("a😀b")
+    >>> units.n_units, [units.to_codepoint(u) for u in range(5)]
+    (4, [0, 1, 2, 2, 3])
+    """
+
+    def __init__(self, text: str):
+        self.n_chars = len(text)
+        points = np.frombuffer(text.encode("utf-32-le"), dtype="<u4")
+        astral = np.flatnonzero(points > 0xFFFF)
+        # The k-th astral character starts at code unit (its code point index + k).
+        self._astral_units = astral + np.arange(len(astral))
+        self.n_units = self.n_chars + len(astral)
+
+    def to_codepoint(self, pos: int) -> int:
+        """Code-point index of code unit ``pos``: the first character that starts at or
+        after it (a position inside a surrogate pair moves past the pair)."""
+        # astral characters whose pair ends at or before pos
+        before = int(np.searchsorted(self._astral_units, pos - 2, side="right"))
+        return max(0, min(pos - before, self.n_chars))
 
 
 def _matches(quote: str | None, sliced: str) -> bool | None:
-    """Whether a selection's stored name agrees with the sliced text (None: no name)."""
-    if not quote or not quote.strip():
+    """Whether a selection's stored name agrees with the sliced text (None: no name, or
+    a name that gives a position such as ``line:6``)."""
+    if not quote or not quote.strip() or _POSITION_NAME.match(quote):
         return None
     norm = " ".join(quote.split()).rstrip(".…")
     got = " ".join(sliced.split())
@@ -320,58 +287,94 @@ def _matches(quote: str | None, sliced: str) -> bool | None:
     return got.startswith(norm) or (bool(got) and norm.startswith(got))
 
 
-# --------------------------------------------------------------------------- reading
+# --------------------------------------------------------------------------- codes, sets
 
-def _codes_from(codes_el: Element | None) -> pd.DataFrame:
+def _codes_from(codes_el: Element | None, label: str, max_depth: int) -> pd.DataFrame:
+    """The code tree as a table, in document order, walked with an explicit stack so
+    that no depth reaches Python's recursion limit; deeper than ``max_depth`` is
+    refused (after measuring the whole tree, so the error gives its depth)."""
+    if codes_el is None:
+        return pd.DataFrame(columns=CODE_COLUMNS)
+    deepest, stack = 0, [(c, 1) for c in kids(codes_el, "Code")]
+    while stack:
+        el, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((c, depth + 1) for c in kids(el, "Code"))
+    if deepest > max_depth:
+        raise DataValidationError(Problem(label, "too-deep", (
+            f"refused: the <Code> tree is nested {deepest:,} levels deep, more than the "
+            f"limit of {max_depth:,} (pass max_code_depth= to read it)")))
     rows: list[dict[str, Any]] = []
-
-    def walk(el: Element, parent_guid: str | None, parent_path: list[str]) -> None:
-        for code in _kids(el, "Code"):
-            name = (code.get("name") or "").strip()
-            parts = split_code_path(name) or [name]
-            path = parent_path + parts
-            guid = norm_guid(code.get("guid"))
-            rows.append({"code_guid": guid, "name": parts[-1] if parts else name,
-                         "code": THEME_SEP.join(path), "parent_guid": parent_guid,
-                         "is_codable": (code.get("isCodable", "true").lower() != "false"),
-                         "color": code.get("color"),
-                         "description": _text_of(code, "Description")})
-            walk(code, guid, path)
-
-    if codes_el is not None:
-        walk(codes_el, None, [])
-    return pd.DataFrame(rows, columns=["code_guid", "name", "code", "parent_guid",
-                                       "is_codable", "color", "description"])
+    todo: list[tuple[Element, str | None, list[str]]] = [
+        (c, None, []) for c in reversed(list(kids(codes_el, "Code")))]
+    while todo:
+        code, parent_guid, parent_path = todo.pop()
+        name = (code.get("name") or "").strip()
+        parts = split_code_path(name) or [name]
+        path = parent_path + parts
+        guid = norm_guid(code.get("guid"))
+        rows.append({"code_guid": guid, "name": parts[-1] if parts else name,
+                     "code": THEME_SEP.join(path), "parent_guid": parent_guid,
+                     "is_codable": (code.get("isCodable", "true").lower() != "false"),
+                     "color": code.get("color"), "description": text_of(code, "Description")})
+        todo.extend((c, guid, path) for c in reversed(list(kids(code, "Code"))))
+    return pd.DataFrame(rows, columns=CODE_COLUMNS)
 
 
 def _find_codes(root: Element) -> Element | None:
-    if _local(root.tag) == "Codes":
+    if local(root.tag) == "Codes":
         return root
-    book = root if _local(root.tag) == "CodeBook" else _kid(root, "CodeBook")
-    return None if book is None else _kid(book, "Codes")
+    book = root if local(root.tag) == "CodeBook" else kid(root, "CodeBook")
+    return None if book is None else kid(book, "Codes")
+
+
+def _sets_from(root: Element, names: dict[str, dict[str, str]]
+               ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Set rows (an empty set keeps one row) and the attribute values of sets named
+    ``attribute: value``. ``names`` maps member kind to GUID → name."""
+    set_rows: list[dict[str, Any]] = []
+    var_rows: list[dict[str, Any]] = []
+    for st in grandkids(root, "Sets", "Set"):
+        gguid = norm_guid(st.get("guid"))
+        gname = st.get("name") or ""
+        attr = _ATTRIBUTE_SET.match(gname)
+        before = len(set_rows)
+        for tag, kind in (("MemberCode", "code"), ("MemberSource", "source"),
+                          ("MemberNote", "note")):
+            for m in kids(st, tag):
+                mguid = norm_guid(m.get("targetGUID") or m.get("guid"))
+                member = names.get(kind, {}).get(mguid or "")
+                set_rows.append({"set_guid": gguid, "set": gname, "member_kind": kind,
+                                 "member_guid": mguid, "member": member})
+                # Tools without typed variables export attributes as sets "name: value".
+                if attr and kind == "source":
+                    var_rows.append({"owner_kind": "set", "owner_guid": mguid,
+                                     "owner": member, "variable": attr[1],
+                                     "value": attr[2], "type": "text"})
+        if len(set_rows) == before:
+            set_rows.append({"set_guid": gguid, "set": gname, "member_kind": None,
+                             "member_guid": None, "member": None})
+    return set_rows, var_rows
 
 
 def _variable_value(el: Element, variables: dict[str, tuple[str, str]]
                     ) -> tuple[str, str, str] | None:
-    ref = _kid(el, "VariableRef")
+    ref = kid(el, "VariableRef")
     guid = norm_guid(ref.get("targetGUID")) if ref is not None else None
     name, vtype = variables.get(guid or "", (None, None))
     if name is None:
         return None
     for tag in _VALUE_TAGS:
-        val = _text_of(el, tag)
+        val = text_of(el, tag)
         if val is not None:
             return name, val.strip(), vtype or tag.removesuffix("Value").lower()
     return name, "", vtype or "text"
 
 
-def read_qdc(path: str | Path, *, max_bytes: int = MAX_ENTRY_BYTES) -> pd.DataFrame:
-    """Read a REFI-QDA codebook (``.qdc``) into a codes table (see ``QdaProject.codes``).
+# --------------------------------------------------------------------------- reading
 
-    Namespaces are ignored (codebooks are written as ``urn:QDA-XML:codebook:1.0``,
-    ``1:0`` and ``0:4``); nested codes and flat names with ``::`` or ``\\`` give paths.
-    """
-    path = Path(path)
+def _read_checked(path: Path, expect: str, max_bytes: int) -> bytes:
+    """The bytes of an XML file for ``read_qdc``, refusing a zip with the reader to use."""
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -379,57 +382,122 @@ def read_qdc(path: str | Path, *, max_bytes: int = MAX_ENTRY_BYTES) -> pd.DataFr
     if size > max_bytes:
         raise DataValidationError(Problem(str(path), "too-large", (
             f"refused: {size:,} bytes, more than the limit of {max_bytes:,}")))
-    root = _parse_xml(path.read_bytes(), str(path))
-    if _local(root.tag) not in ("CodeBook", "Project"):
-        raise DataValidationError(Problem(str(path), "not-a-codebook", (
-            f"root element is <{_local(root.tag)}>, expected <CodeBook>")))
-    codes = _find_codes(root)
-    if codes is None:
-        raise DataValidationError(Problem(str(path), "not-a-codebook", (
-            "no <Codes> element under <CodeBook>")))
-    return _codes_from(codes)
+    raw = path.read_bytes()
+    if sniff(raw) == "zip":
+        raise DataValidationError(Problem(str(path), "wrong-reader", (
+            f"this is a zip archive (a .qdpx project), not {expect}; read it with "
+            "read_qdpx(path), whose .codes and .sets are the project's codebook")))
+    return raw
+
+
+def read_qdc(path: str | Path, *, max_bytes: int = MAX_ENTRY_BYTES,
+             max_code_depth: int = MAX_CODE_DEPTH) -> QdaCodebook:
+    """Read a REFI-QDA codebook (``.qdc``): its codes (see ``QdaProject.codes``) and sets.
+
+    Namespaces are ignored (codebooks are written as ``urn:QDA-XML:codebook:1.0``,
+    ``1:0`` and ``0:4``); nested codes and flat names with ``::`` or ``\\`` give paths. A
+    ``.qdpx`` given here is refused with the reader to use instead.
+
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "book.qdc"
+    >>> _ = p.write_text('<CodeBook><Codes><Code guid="A" name="trust" isCodable="true"/>'
+    ...                  '</Codes><Sets><Set guid="S" name="empty"/></Sets></CodeBook>')
+    >>> book = read_qdc(p)
+    >>> book.codes["code"].tolist(), book.sets["set"].tolist()
+    (['trust'], ['empty'])
+    """
+    path = Path(path)
+    label = str(path)
+    log = ImportLog()
+    try:
+        root = parse_xml(_read_checked(path, "a .qdc codebook (XML)", max_bytes), label,
+                         log.warn)
+        if local(root.tag) not in ("CodeBook", "Project"):
+            raise DataValidationError(Problem(label, "not-a-codebook", (
+                f"root element is <{local(root.tag)}>, expected <CodeBook>")))
+        codes_el = _find_codes(root)
+        if codes_el is None:
+            raise DataValidationError(Problem(label, "not-a-codebook", (
+                "no <Codes> element under <CodeBook>")))
+        codes = _codes_from(codes_el, label, max_code_depth)
+        set_rows, _ = _sets_from(root, {"code": dict(zip(codes["code_guid"], codes["code"],
+                                                         strict=True))})
+        return QdaCodebook(origin=root.get("origin") or "", codes=codes,
+                           sets=pd.DataFrame(set_rows, columns=SET_COLUMNS),
+                           import_warnings=log.messages)
+    finally:
+        log.emit()
+
+
+def _refuse_xml_as_qdpx(path: Path) -> None:
+    """Say which reader to use when a ``.qdc`` or ``.qde`` XML file is given as a .qdpx."""
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(4096)
+    except OSError:
+        return  # check_zip reports a missing or unreadable file
+    what = sniff(head)
+    if what == "CodeBook":
+        raise DataValidationError(Problem(str(path), "wrong-reader", (
+            "this is a .qdc codebook (XML), not a .qdpx project (a zip archive); read it "
+            "with read_qdc(path)")))
+    if what == "Project":
+        raise DataValidationError(Problem(str(path), "wrong-reader", (
+            "this is a bare project file (.qde XML), not a .qdpx archive; read_qdc(path) "
+            "reads its codebook, and read_qdpx needs the .qdpx the program exported "
+            "(the .qde zipped with its sources folder)")))
 
 
 def read_qdpx(path: str | Path, *, offsets: str = "auto", external_root: str | Path | None
               = None, extract_to: str | Path | None = None, max_entries: int = MAX_ENTRIES,
               max_total_bytes: int = MAX_TOTAL_BYTES, max_entry_bytes: int = MAX_ENTRY_BYTES,
-              ) -> QdaProject:
+              max_code_depth: int = MAX_CODE_DEPTH) -> QdaProject:
     """Read a REFI-QDA project exchange file (``.qdpx``) into tidy tables.
 
     Args:
-        path: the ``.qdpx`` file.
+        path: the ``.qdpx`` file (a ``.qdc`` or ``.qde`` is refused, naming the reader
+            to use).
         offsets: ``"auto"`` (NVivo projects count UTF-16 code units, others code points,
             each checked against the quotes), ``"codepoint"`` or ``"utf16"``.
         external_root: folder against which ``relative://`` sources missing from the
             archive are read; paths that leave it are refused. Without it such sources
-            are reported and skipped. ``absolute://`` paths are never followed (only a
-            copy inside the archive is used).
+            are reported and their codings imported without quotes. ``absolute://``
+            paths are never followed (only a copy inside the archive is used).
         extract_to: when given, the archive's files are also written under this folder
             (after the safety checks); otherwise nothing is written to disk.
-        max_entries, max_total_bytes, max_entry_bytes: limits past which the archive is
-            refused.
+        max_entries, max_total_bytes, max_entry_bytes, max_code_depth: limits past which
+            the archive is refused.
 
-    Returns a ``QdaProject``. Raises ``DataValidationError`` for a malformed or unsafe
-    archive; warns (``QdaImportWarning``) for what it cannot read.
+    Returns a ``QdaProject`` holding every coding of the file. Raises
+    ``DataValidationError`` for a malformed or unsafe archive; warns
+    (``QdaImportWarning``, also kept in ``import_warnings``) for what it cannot read.
     """
     if offsets not in ("auto", "codepoint", "utf16"):
         raise CaseStudyError(f"offsets must be 'auto', 'codepoint' or 'utf16', "
                              f"got {offsets!r}")
     path = Path(path)
-    arc = _Archive(path, max_entries=max_entries, max_total_bytes=max_total_bytes,
-                   max_entry_bytes=max_entry_bytes)
-    with arc.zf:
-        qde_name = arc.find_qde()
-        label = f"{path}:{qde_name}"
-        root = _parse_xml(arc.read(qde_name), label)
-        if _local(root.tag) != "Project":
-            raise DataValidationError(Problem(label, "not-a-project", (
-                f"root element is <{_local(root.tag)}>, expected <Project>")))
-        project = _read_project(root, arc, label, offsets=offsets,
-                                external_root=Path(external_root) if external_root else None)
-        if extract_to is not None:
-            _extract(arc, Path(extract_to))
-    return project
+    if path.is_file() and not zipfile.is_zipfile(path):
+        _refuse_xml_as_qdpx(path)
+    log = ImportLog()
+    try:
+        arc = _Archive(path, max_entries=max_entries, max_total_bytes=max_total_bytes,
+                       max_entry_bytes=max_entry_bytes)
+        with arc.zf:
+            qde_name = arc.find_qde(log)
+            label = f"{path}:{qde_name}"
+            root = parse_xml(arc.read(qde_name), label, log.warn)
+            if local(root.tag) != "Project":
+                raise DataValidationError(Problem(label, "not-a-project", (
+                    f"root element is <{local(root.tag)}>, expected <Project>")))
+            reader = _ProjectReader(root, arc, label, log, offsets=offsets,
+                                    external_root=Path(external_root) if external_root
+                                    else None, max_code_depth=max_code_depth)
+            project = reader.read()
+            if extract_to is not None:
+                _extract(arc, Path(extract_to))
+        return project
+    finally:
+        log.emit()
 
 
 def _extract(arc: _Archive, target: Path) -> None:
@@ -442,318 +510,359 @@ def _extract(arc: _Archive, target: Path) -> None:
         data.atomic_write(dest, arc.read(name))
 
 
-def _read_project(root: Element, arc: _Archive, label: str, *, offsets: str,
-                  external_root: Path | None) -> QdaProject:
-    name = root.get("name") or Path(arc.label).stem
-    origin = root.get("origin") or ""
-    unknown = sorted({_local(c.tag) for c in root} - _KNOWN_PROJECT_CHILDREN)
-    if unknown:
-        warn_import(f"{label}: unknown element(s) under <Project> not read: {', '.join(unknown)}")
-    for skipped in ("Notes", "Links", "Graphs"):
-        el = _kid(root, skipped)
-        if el is not None and len(el):
-            warn_import(f"{label}: {len(el)} {skipped.lower()} not imported (notes, links and "
-                  "graphs are outside the evidence table)")
-    users = {norm_guid(u.get("guid")): (u.get("name") or u.get("id") or "")
-             for u in _grandkids(root, "Users", "User")}
-    codes = _codes_from(_find_codes(root))
-    code_path = dict(zip(codes["code_guid"], codes["code"], strict=True))
-    variables = {norm_guid(v.get("guid")): (v.get("name") or "", v.get("typeOfVariable")
-                                            or "")
-                 for v in _grandkids(root, "Variables", "Variable")}
-    unit = offsets if offsets != "auto" else (
-        "utf16" if "nvivo" in origin.lower() else "codepoint")
+@dataclass
+class _Text:
+    """The text of a source (or of a PDF's or picture's text part), once looked up."""
 
-    src_rows: list[dict[str, Any]] = []
-    var_rows: list[dict[str, Any]] = []
-    coding_rows: list[dict[str, Any]] = []
-    other_unit = {"codepoint": "utf16", "utf16": "codepoint"}[unit]
-    tally = {"checked": 0, unit: 0, other_unit: 0, "mismatch": 0}
-    sources_el = _kid(root, "Sources")
-    for src in (sources_el if sources_el is not None else []):
-        kind_tag = _local(src.tag)
+    text: str | None
+    ref: str  # where the file said it is
+    why: str  # why it is absent ("" when read)
+    units: _CodeUnits | None = None
+
+    def __post_init__(self) -> None:
+        if self.text is not None:
+            self.units = _CodeUnits(self.text)
+
+
+class _ProjectReader:
+    """One pass over a parsed ``<Project>``, collecting its tables and what it cannot
+    read (with exact counts) into ``log``."""
+
+    def __init__(self, root: Element, arc: _Archive, label: str, log: ImportLog, *,
+                 offsets: str, external_root: Path | None, max_code_depth: int):
+        self.root, self.arc, self.label, self.log = root, arc, label, log
+        self.external_root = external_root
+        self.offsets = offsets
+        codes_el = _find_codes(root)
+        self.has_codebook = codes_el is not None
+        self.codes = _codes_from(codes_el, label, max_code_depth)
+        self.code_path = dict(zip(self.codes["code_guid"], self.codes["code"], strict=True))
+        self.users = {norm_guid(u.get("guid")): (u.get("name") or u.get("id") or "")
+                      for u in grandkids(root, "Users", "User")}
+        self.variables = {norm_guid(v.get("guid")): (v.get("name") or "",
+                                                     v.get("typeOfVariable") or "")
+                          for v in grandkids(root, "Variables", "Variable")}
+        origin = root.get("origin") or ""
+        self.unit = offsets if offsets != "auto" else (
+            "utf16" if "nvivo" in origin.lower() else "codepoint")
+        self.other_unit = {"codepoint": "utf16", "utf16": "codepoint"}[self.unit]
+        self.tally: Counter[str] = Counter()
+        self.examples: dict[str, str] = {}
+        self.src_rows: list[dict[str, Any]] = []
+        self.var_rows: list[dict[str, Any]] = []
+        self.rows: list[dict[str, Any]] = []
+
+    # ---- the project
+
+    def read(self) -> QdaProject:
+        root, label = self.root, self.label
+        unknown = sorted({local(c.tag) for c in root} - _KNOWN_PROJECT_CHILDREN)
+        if unknown:
+            self.log.warn(f"{label}: unknown element(s) under <Project> not read: "
+                          f"{', '.join(unknown)}")
+        for skipped in ("Notes", "Links", "Graphs"):
+            el = kid(root, skipped)
+            if el is not None and len(el):
+                self.log.warn(f"{label}: {len(el)} {skipped.lower()} not imported (notes, "
+                              "links and graphs are outside the evidence table)")
+        sources_el = kid(root, "Sources")
+        for src in (sources_el if sources_el is not None else []):
+            self._source(src)
+        self._report_offsets()
+        self._report_unknown_codes()
+        source_name = {r["source_guid"]: r["source"] for r in self.src_rows}
+        case_rows = self._cases(source_name)
+        set_rows, set_vars = _sets_from(root, {"code": self.code_path,
+                                               "source": source_name})
+        self.var_rows += set_vars
+        codings = pd.DataFrame([{k: v for k, v in r.items() if k != "_why"}
+                                for r in self.rows], columns=CODING_COLUMNS)
+        for col in ("code", "text"):  # absent is NaN, as pandas users test for it
+            codings[col] = codings[col].astype(object).where(codings[col].notna(), np.nan)
+        return QdaProject(
+            name=root.get("name") or Path(self.arc.label).stem,
+            origin=root.get("origin") or "", offset_unit=self.unit, codes=self.codes,
+            sources=pd.DataFrame(self.src_rows, columns=["source_guid", "source", "kind",
+                                                         "path", "read", "n_chars"]),
+            cases=pd.DataFrame(case_rows, columns=["case_guid", "case", "source_guid",
+                                                   "source"]),
+            variables=pd.DataFrame(self.var_rows, columns=["owner_kind", "owner_guid",
+                                                           "owner", "variable", "value",
+                                                           "type"]),
+            sets=pd.DataFrame(set_rows, columns=SET_COLUMNS),
+            codings=codings.astype({c: "Int64" for c in INT_COLUMNS}),
+            import_warnings=self.log.messages)
+
+    def _cases(self, source_name: dict[str, str]) -> list[dict[str, Any]]:
+        case_rows: list[dict[str, Any]] = []
+        for case in grandkids(self.root, "Cases", "Case"):
+            cguid = norm_guid(case.get("guid"))
+            cname = case.get("name") or cguid
+            refs = [norm_guid(r.get("targetGUID")) for r in kids(case, "SourceRef")]
+            for ref in refs or [None]:
+                case_rows.append({"case_guid": cguid, "case": cname, "source_guid": ref,
+                                  "source": source_name.get(ref) if ref else None})
+            for vv in kids(case, "VariableValue"):
+                got = _variable_value(vv, self.variables)
+                if got:
+                    self.var_rows.append({"owner_kind": "case", "owner_guid": cguid,
+                                          "owner": cname, "variable": got[0],
+                                          "value": got[1], "type": got[2]})
+        return case_rows
+
+    # ---- sources
+
+    def _source(self, src: Element) -> None:
+        tag = local(src.tag)
         sguid = norm_guid(src.get("guid"))
-        sname = src.get("name") or sguid or "?"
-        for vv in _kids(src, "VariableValue"):
-            got = _variable_value(vv, variables)
+        path_attr = src.get("plainTextPath") if tag == "TextSource" else src.get("path")
+        # qc writes no name, only the path
+        sname = (src.get("name") or (PurePosixPath(path_attr.replace("\\", "/")).name
+                                     if path_attr else "") or sguid or "?")
+        if tag not in _SOURCES:
+            n = sum(1 for e in src.iter() if local(e.tag) == "Coding")
+            self.log.warn(f"{self.label}: unknown source element <{tag}> {sname!r} not read "
+                          f"({_n(n, 'coding')} on it not imported)")
+            return
+        kind, sel_tag, part_tag, part_noun = _SOURCES[tag]
+        for vv in kids(src, "VariableValue"):
+            got = _variable_value(vv, self.variables)
             if got:
-                var_rows.append({"owner_kind": "source", "owner_guid": sguid, "owner": sname,
-                                 "variable": got[0], "value": got[1], "type": got[2]})
-        if kind_tag in _MEDIA_SOURCES:
-            n_sel = sum(1 for c in src if _local(c.tag).endswith("Selection"))
-            warn_import(f"{label}: {kind_tag} {sname!r} not read ({_MEDIA_SOURCES[kind_tag]} "
-                  f"sources are not supported; {n_sel} selection(s) skipped)")
-            src_rows.append({"source_guid": sguid, "source": sname,
-                             "kind": _MEDIA_SOURCES[kind_tag], "path": src.get("path"),
-                             "read": False, "n_chars": pd.NA})
-            continue
-        if kind_tag != "TextSource":
-            warn_import(f"{label}: unknown source element <{kind_tag}> {sname!r} not read")
-            continue
-        text = _source_text(src, arc, label, sname, root.get("basePath"), external_root)
-        src_rows.append({"source_guid": sguid, "source": sname, "kind": "text",
-                         "path": src.get("plainTextPath"), "read": text is not None,
-                         "n_chars": len(text) if text is not None else pd.NA})
-        if text is None:
-            continue
-        for coding in _kids(src, "Coding"):  # a code applied to the whole source
-            coding_rows += _coding_rows(coding, None, sguid, sname, 0, len(text), text,
-                                        code_path, users, label)
-        for sel in _kids(src, "PlainTextSelection"):
-            try:
-                s, e = int(sel.get("startPosition", "")), int(sel.get("endPosition", ""))
-            except ValueError:
-                warn_import(f"{label}: selection {sel.get('guid')} in {sname!r} has no valid "
-                      "startPosition/endPosition; skipped")
+                self.var_rows.append({"owner_kind": "source", "owner_guid": sguid,
+                                      "owner": sname, "variable": got[0], "value": got[1],
+                                      "type": got[2]})
+        where = {"source_guid": sguid, "source": sname}
+        first = len(self.rows)
+        texts: list[tuple[str, _Text]] = []  # (what it is, its text) for each text part
+        if kind == "text":
+            texts.append((part_noun, self._text(src)))
+            self._text_selections(src, texts[0][1], "text", where)
+        else:
+            for coding in kids(src, "Coding"):
+                self._add(coding, None, "source", where, why="media")
+            for sel in kids(src, sel_tag):
+                self._media_selection(sel, kind, where)
+            part = kid(src, part_tag) if part_tag else None
+            if part is not None:
+                texts.append((part_noun, self._text(part)))
+                self._text_selections(part, texts[-1][1], f"{kind}-text", where)
+            for transcript in kids(src, "Transcript"):
+                texts.append(("transcript", self._transcript(transcript, where)))
+        read = [t.text for _, t in texts if t.text is not None]
+        self.src_rows.append({**where, "kind": kind, "path": path_attr, "read": bool(read),
+                              "n_chars": len(read[0]) if read else pd.NA})
+        self._report_source(kind, sname, texts, self.rows[first:])
+
+    def _text(self, el: Element) -> _Text:
+        """The text of a text source (or text part), or why it is absent."""
+        inline = text_of(el, "PlainTextContent")
+        if inline is not None:
+            return _Text(inline, "inline", "")
+        ref = el.get("plainTextPath")
+        if not ref:
+            return _Text(None, "", "has neither plainTextPath nor PlainTextContent")
+        scheme, sep, rest = ref.partition("://")
+        if not sep:
+            scheme, rest = "internal", ref
+        scheme = scheme.lower()
+        if scheme == "internal":
+            entry = self.arc.find_source(rest)
+        elif scheme in ("relative", "absolute"):
+            # Some tools also copy externally referenced files into the archive.
+            entry = self.arc.find_source(rest) or self.arc.find_source(PurePosixPath(
+                rest.replace("\\", "/")).name)
+        else:
+            return _Text(None, ref, f"has an unknown path scheme ({ref})")
+        if entry is not None:
+            return _Text(_decode_text(self.arc.read(entry), f"{self.arc.label}:{entry}"),
+                         ref, "")
+        if scheme == "relative" and self.external_root is not None:
+            root = self.external_root.resolve()
+            target = (root / rest).resolve()
+            if not target.is_relative_to(root):
+                raise DataValidationError(Problem(self.label, "unsafe-path", (
+                    f"refused: source path {ref!r} leaves {self.external_root}")))
+            if target.is_file():
+                if target.stat().st_size > self.arc.max_entry_bytes:
+                    raise DataValidationError(Problem(str(target), "too-large",
+                                                      "refused: the source file is too large"))
+                return _Text(_decode_text(target.read_bytes(), str(target)), ref, "")
+        hint = {"relative": f"; basePath {self.root.get('basePath')!r}, pass external_root= "
+                            "to read it",
+                "absolute": "; absolute paths are never followed"}.get(scheme, "")
+        return _Text(None, ref, f"({ref}) is not in the archive{hint}")
+
+    def _text_selections(self, el: Element, text: _Text, kind: str,
+                         where: dict[str, Any]) -> None:
+        have = text.text is not None
+        for coding in kids(el, "Coding"):  # a code applied to the whole text
+            self._add(coding, None, "source", where, why="" if have else "no-text",
+                      start=0 if have else None, end=len(text.text) if have else None,
+                      text=text.text)
+        for sel in kids(el, "PlainTextSelection"):
+            s, e = _int(sel, "startPosition"), _int(sel, "endPosition")
+            if s is None or e is None or not 0 <= s <= e:
+                self.tally["bad-position"] += 1
+                self.tally["bad-position codings"] += self._add_all(
+                    sel, kind, where, why="positions", start=s, end=e)
                 continue
-            spans = {"codepoint": (s, e), "utf16": (_utf16_to_codepoints(text, s),
-                                                    _utf16_to_codepoints(text, e))}
-            used = unit
-            verdict = _matches(sel.get("name"), text[spans[unit][0]:spans[unit][1]])
-            if verdict is not None:
-                tally["checked"] += 1
-                if verdict:
-                    tally[unit] += 1
-                elif _matches(sel.get("name"), text[spans[other_unit][0]:
-                                                    spans[other_unit][1]]):
-                    tally[other_unit] += 1
-                    used = other_unit if offsets == "auto" else unit
-                else:
-                    tally["mismatch"] += 1
-            cs, ce = spans[used]
-            limit = len(text.encode("utf-16-le")) // 2 if used == "utf16" else len(text)
-            if not (0 <= s <= e <= limit):
-                warn_import(f"{label}: selection {sel.get('guid')} in {sname!r} spans {s}–{e}, "
-                      f"outside the text ({limit} {used} units); skipped")
+            if not have:
+                self._add_all(sel, kind, where, why="no-text", start=s, end=e)
                 continue
-            for coding in _kids(sel, "Coding"):
-                coding_rows += _coding_rows(coding, sel, sguid, sname, cs, ce, text,
-                                            code_path, users, label)
-    if tally[other_unit]:
-        action = "used" if offsets == "auto" else "kept"
-        warn_import(f"{label}: {tally[other_unit]} of {tally['checked']} quotes line up only when "
-              f"offsets are read as {other_unit} rather than {unit} (origin "
-              f"{origin!r}); {other_unit if offsets == 'auto' else unit} offsets {action} "
-              "for those selections")
-    if tally["mismatch"]:
-        warn_import(f"{label}: {tally['mismatch']} of {tally['checked']} selections' stored names "
-              f"do not match the text at their offsets; check the export")
+            span = self._span(text, s, e, sel.get("name"))
+            if span is None:
+                self.tally["outside"] += 1
+                self.tally["outside codings"] += self._add_all(
+                    sel, kind, where, why="positions", start=s, end=e)
+                self.examples.setdefault("outside", f"{sel.get('guid')} ({s}–{e})")
+                continue
+            cs, ce = span
+            self._add_all(sel, kind, where, why="", start=cs, end=ce, text=text.text[cs:ce])
 
-    case_rows: list[dict[str, Any]] = []
-    source_name = {r["source_guid"]: r["source"] for r in src_rows}
-    for case in _grandkids(root, "Cases", "Case"):
-        cguid = norm_guid(case.get("guid"))
-        cname = case.get("name") or cguid
-        refs = [norm_guid(r.get("targetGUID")) for r in _kids(case, "SourceRef")]
-        for ref in refs or [None]:
-            case_rows.append({"case_guid": cguid, "case": cname, "source_guid": ref,
-                              "source": source_name.get(ref) if ref else None})
-        for vv in _kids(case, "VariableValue"):
-            got = _variable_value(vv, variables)
-            if got:
-                var_rows.append({"owner_kind": "case", "owner_guid": cguid, "owner": cname,
-                                 "variable": got[0], "value": got[1], "type": got[2]})
-
-    set_rows: list[dict[str, Any]] = []
-    for st in _grandkids(root, "Sets", "Set"):
-        gguid = norm_guid(st.get("guid"))
-        gname = st.get("name") or ""
-        attr = _ATTRIBUTE_SET.match(gname)
-        for tag, kind, names in (("MemberCode", "code", code_path),
-                                 ("MemberSource", "source", source_name),
-                                 ("MemberNote", "note", {})):
-            for m in _kids(st, tag):
-                mguid = norm_guid(m.get("targetGUID") or m.get("guid"))
-                set_rows.append({"set_guid": gguid, "set": gname, "member_kind": kind,
-                                 "member_guid": mguid, "member": names.get(mguid)})
-                # Tools without typed variables export attributes as sets "name: value".
-                if attr and kind == "source":
-                    var_rows.append({"owner_kind": "set", "owner_guid": mguid,
-                                     "owner": names.get(mguid), "variable": attr[1],
-                                     "value": attr[2], "type": "text"})
-
-    return QdaProject(
-        name=name, origin=origin, offset_unit=unit, codes=codes,
-        sources=pd.DataFrame(src_rows, columns=["source_guid", "source", "kind", "path",
-                                                "read", "n_chars"]),
-        cases=pd.DataFrame(case_rows, columns=["case_guid", "case", "source_guid",
-                                               "source"]),
-        variables=pd.DataFrame(var_rows, columns=["owner_kind", "owner_guid", "owner",
-                                                  "variable", "value", "type"]),
-        sets=pd.DataFrame(set_rows, columns=["set_guid", "set", "member_kind",
-                                             "member_guid", "member"]),
-        codings=pd.DataFrame(coding_rows, columns=[
-            "coding_guid", "selection_guid", "source_guid", "source", "code_guid", "code",
-            "start", "end", "text", "coder"]).astype({"start": "Int64", "end": "Int64"}),
-    )
-
-
-def _coding_rows(coding: Element, sel: Element | None, sguid: str, sname: str, start: int,
-                 end: int, text: str, code_path: dict[str, str], users: dict[str, str],
-                 label: str) -> list[dict[str, Any]]:
-    ref = _kid(coding, "CodeRef")
-    cguid = norm_guid(ref.get("targetGUID")) if ref is not None else None
-    if cguid not in code_path:
-        warn_import(f"{label}: coding {coding.get('guid')} in {sname!r} points to unknown code "
-              f"{cguid}; skipped")
-        return []
-    user = norm_guid(coding.get("creatingUser") or (sel.get("creatingUser") if sel is not None
-                                                    else None))
-    return [{"coding_guid": norm_guid(coding.get("guid")),
-             "selection_guid": norm_guid(sel.get("guid")) if sel is not None else None,
-             "source_guid": sguid, "source": sname, "code_guid": cguid,
-             "code": code_path[cguid], "start": start, "end": end,
-             "text": text[start:end], "coder": users.get(user, user)}]
-
-
-def _source_text(src: Element, arc: _Archive, label: str, sname: str, base_path: str | None,
-                 external_root: Path | None) -> str | None:
-    inline = _text_of(src, "PlainTextContent")
-    if inline is not None:
-        return inline
-    ref = src.get("plainTextPath")
-    if not ref:
-        warn_import(f"{label}: text source {sname!r} has neither plainTextPath nor "
-              "PlainTextContent; skipped")
-        return None
-    scheme, sep, rest = ref.partition("://")
-    if not sep:
-        scheme, rest = "internal", ref
-    scheme = scheme.lower()
-    if scheme == "internal":
-        entry = arc.find_source(rest)
-    elif scheme in ("relative", "absolute"):
-        # Some tools also copy externally referenced files into the archive.
-        entry = arc.find_source(rest) or arc.find_source(PurePosixPath(
-            rest.replace("\\", "/")).name)
-    else:
-        warn_import(f"{label}: text source {sname!r} has an unknown path scheme {ref!r}; skipped")
-        return None
-    if entry is not None:
-        return _decode_text(arc.read(entry), f"{arc.label}:{entry}")
-    if scheme == "relative" and external_root is not None:
-        root = external_root.resolve()
-        target = (root / rest).resolve()
-        if not target.is_relative_to(root):
-            raise DataValidationError(Problem(label, "unsafe-path", (
-                f"refused: source {sname!r} path {ref!r} leaves {external_root}")))
-        if target.is_file():
-            if target.stat().st_size > arc.max_entry_bytes:
-                raise DataValidationError(Problem(str(target), "too-large",
-                                                  "refused: the source file is too large"))
-            return _decode_text(target.read_bytes(), str(target))
-    hint = {"relative": f" (basePath {base_path!r}; pass external_root= to read it)",
-            "absolute": " (absolute paths are never followed)"}.get(scheme, "")
-    warn_import(f"{label}: text of source {sname!r} ({ref}) is not in the archive{hint}; skipped")
-    return None
-
-
-# --------------------------------------------------------------------------- writing
-
-def _guid(*parts: str) -> str:
-    return str(uuid.uuid5(_NS_DEMO, "\x1f".join(parts)))
-
-
-def write_qdpx(path: str | Path, *, sources: pd.DataFrame, codings: pd.DataFrame,
-               cases: pd.DataFrame | None = None, name: str = "casestudy project",
-               origin: str = "casestudy", coder: str = "casestudy") -> Path:
-    """Write a small standard REFI-QDA project: text sources, a code tree, codings, cases.
-
-    Args:
-        sources: columns ``source`` (name) and ``text``.
-        codings: columns ``source``, ``code`` (path, levels joined by ``/``; nested
-            ``Code`` elements are written for each level), ``start``, ``end`` (code points,
-            end exclusive) and optionally ``coder``.
-        cases: optional columns ``case`` and ``source`` (membership), and any further
-            columns written as text variables of the case (e.g. ``tier``).
-
-    Offsets are code points as the standard says, GUIDs are derived from names (so the
-    same input gives the same bytes), texts go to ``sources/<guid>.txt`` referenced as
-    ``internal://<guid>.txt``. The file is written atomically.
-    """
-    for col in ("source", "text"):
-        if col not in sources.columns:
-            raise CaseStudyError(f"write_qdpx: sources needs a '{col}' column")
-    for col in ("source", "code", "start", "end"):
-        if col not in codings.columns:
-            raise CaseStudyError(f"write_qdpx: codings needs a '{col}' column")
-    src_guid = {s: _guid("source", s) for s in sources["source"]}
-    text_of = dict(zip(sources["source"], sources["text"], strict=True))
-    coders = sorted(set(codings["coder"].dropna()) if "coder" in codings else set()) or [coder]
-    user_guid = {u: _guid("user", u) for u in coders}
-    tree: dict[str, dict] = {}
-    for code in sorted(set(codings["code"])):
-        node = tree
-        for part in code.split(THEME_SEP):
-            node = node.setdefault(part, {})
-
-    out = ['<?xml version="1.0" encoding="utf-8"?>',
-           f'<Project xmlns="urn:QDA-XML:project:1.0" name={quoteattr(name)} '
-           f'origin={quoteattr(origin)}>', "  <Users>"]
-    out += [f'    <User guid="{g}" name={quoteattr(u)}/>' for u, g in user_guid.items()]
-    out += ["  </Users>", "  <CodeBook>", "    <Codes>"]
-
-    def emit(node: dict, prefix: list[str], depth: int) -> None:
-        for part, kids in node.items():
-            path = [*prefix, part]
-            pad = "  " * depth
-            g = _guid("code", THEME_SEP.join(path))
-            if kids:
-                out.append(f'{pad}<Code guid="{g}" name={quoteattr(part)} isCodable="true">')
-                emit(kids, path, depth + 1)
-                out.append(f"{pad}</Code>")
+    def _span(self, text: _Text, s: int, e: int, name: str | None) -> tuple[int, int] | None:
+        """Code-point span of a selection, in the project's unit unless its quote lines
+        up only in the other one (``offsets="auto"``); None when it runs past the text."""
+        assert text.text is not None and text.units is not None
+        units = text.units
+        spans = {"codepoint": (s, e),
+                 "utf16": (units.to_codepoint(s), units.to_codepoint(e))}
+        used = self.unit
+        verdict = _matches(name, text.text[slice(*spans[self.unit])])
+        if verdict is not None:
+            self.tally["checked"] += 1
+            if verdict:
+                self.tally[self.unit] += 1
+            elif _matches(name, text.text[slice(*spans[self.other_unit])]):
+                self.tally[self.other_unit] += 1
+                used = self.other_unit if self.offsets == "auto" else self.unit
             else:
-                out.append(f'{pad}<Code guid="{g}" name={quoteattr(part)} isCodable="true"/>')
+                self.tally["mismatch"] += 1
+        limit = units.n_units if used == "utf16" else units.n_chars
+        return spans[used] if e <= limit else None
 
-    emit(tree, [], 3)
-    out += ["    </Codes>", "  </CodeBook>"]
-    extra = [c for c in (cases.columns if cases is not None else []) if c not in
-             ("case", "source")]
-    if extra:
-        out.append("  <Variables>")
-        out += [f'    <Variable guid="{_guid("variable", v)}" name={quoteattr(v)} '
-                f'typeOfVariable="Text"/>' for v in extra]
-        out.append("  </Variables>")
-    if cases is not None and len(cases):
-        out.append("  <Cases>")
-        for cname, grp in cases.groupby("case", sort=True):
-            out.append(f'    <Case guid="{_guid("case", str(cname))}" '
-                       f'name={quoteattr(str(cname))}>')
-            for v in extra:
-                val = grp[v].dropna().iloc[0] if grp[v].notna().any() else ""
-                out += [f"      <VariableValue><VariableRef targetGUID="
-                        f'"{_guid("variable", v)}"/><TextValue>{escape(str(val))}'
-                        "</TextValue></VariableValue>"]
-            out += [f'      <SourceRef targetGUID="{src_guid[s]}"/>' for s in grp["source"]]
-            out.append("    </Case>")
-        out.append("  </Cases>")
-    out.append("  <Sources>")
-    for sname in sources["source"]:
-        g = src_guid[sname]
-        out.append(f'    <TextSource guid="{g}" name={quoteattr(str(sname))} '
-                   f'plainTextPath="internal://{g}.txt">')
-        for i, c in enumerate(codings[codings["source"] == sname].itertuples(index=False)):
-            text = text_of[sname]
-            s, e = int(c.start), int(c.end)
-            if not 0 <= s <= e <= len(text):
-                raise CaseStudyError(f"write_qdpx: coding {i} of {sname!r} spans {s}–{e}, "
-                                     f"outside its text of {len(text)} characters")
-            who = getattr(c, "coder", None) or coders[0]
-            sg = _guid("selection", str(sname), str(i), c.code)
-            out += [f'      <PlainTextSelection guid="{sg}" '
-                    f"name={quoteattr(text[s:e][:60])} startPosition=\"{s}\" "
-                    f'endPosition="{e}" creatingUser="{user_guid[who]}">',
-                    f'        <Coding guid="{_guid("coding", sg)}" '
-                    f'creatingUser="{user_guid[who]}">',
-                    f'          <CodeRef targetGUID="{_guid("code", c.code)}"/>',
-                    "        </Coding>", "      </PlainTextSelection>"]
-        out.append("    </TextSource>")
-    out += ["  </Sources>", "</Project>", ""]
+    def _media_selection(self, sel: Element, kind: str, where: dict[str, Any]) -> None:
+        pos: dict[str, Any]
+        if kind in ("pdf", "picture"):
+            pos = {"first_x": _int(sel, "firstX"), "first_y": _int(sel, "firstY"),
+                   "second_x": _int(sel, "secondX"), "second_y": _int(sel, "secondY")}
+            if kind == "pdf":
+                pos["page"] = _int(sel, "page")
+        else:
+            pos = {"begin_ms": _int(sel, "begin"), "end_ms": _int(sel, "end")}
+        # A PDF region may carry the text it covers in its own Representation.
+        rep = kid(sel, "Representation")
+        quote = text_of(rep, "PlainTextContent") if rep is not None else None
+        self._add_all(sel, "pdf-region" if kind == "pdf" else
+                      ("picture-region" if kind == "picture" else kind), where,
+                      why="" if quote else "media", text=quote or None, **pos)
 
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
-        add_entry(zf, "project.qde", "\n".join(out).encode("utf-8"))
-        for sname in sources["source"]:
-            add_entry(zf, f"sources/{src_guid[sname]}.txt",
-                      str(text_of[sname]).encode("utf-8"))
-    return data.atomic_write(path, buf.getvalue())
+    def _transcript(self, el: Element, where: dict[str, Any]) -> _Text:
+        text = self._text(el)
+        points = {norm_guid(p.get("guid")): p for p in kids(el, "SyncPoint")}
+        for sel in kids(el, "TranscriptSelection"):
+            a = points.get(norm_guid(sel.get("fromSyncPoint")) or "")
+            b = points.get(norm_guid(sel.get("toSyncPoint")) or "")
+            s = _int(a, "position") if a is not None else None
+            e = _int(b, "position") if b is not None else None
+            pos = {"begin_ms": _int(a, "timeStamp") if a is not None else None,
+                   "end_ms": _int(b, "timeStamp") if b is not None else None}
+            span = (self._span(text, s, e, None) if text.text is not None and s is not None
+                    and e is not None and 0 <= s <= e else None)
+            if span is None:
+                self._add_all(sel, "transcript", where, why="no-text" if text.text is None
+                              else "positions", start=s, end=e, **pos)
+            else:
+                self._add_all(sel, "transcript", where, why="", start=span[0], end=span[1],
+                              text=text.text[span[0]:span[1]], **pos)
+        return text
+
+    # ---- codings
+
+    def _add_all(self, sel: Element, kind: str, where: dict[str, Any], **row: Any) -> int:
+        codings = list(kids(sel, "Coding"))
+        for coding in codings:
+            self._add(coding, sel, kind, where, **row)
+        return len(codings)
+
+    def _add(self, coding: Element, sel: Element | None, kind: str, where: dict[str, Any],
+             *, why: str, text: str | None = None, **pos: Any) -> None:
+        ref = kid(coding, "CodeRef")
+        cguid = norm_guid(ref.get("targetGUID")) if ref is not None else None
+        user = norm_guid(coding.get("creatingUser") or (sel.get("creatingUser") if sel is
+                                                        not None else None))
+        self.rows.append({
+            "coding_guid": norm_guid(coding.get("guid")),
+            "selection_guid": norm_guid(sel.get("guid")) if sel is not None else None,
+            **where, "code_guid": cguid, "code": self.code_path.get(cguid or ""),
+            "selection_kind": kind, **pos, "text": text, "coder": self.users.get(user, user),
+            "_why": why})
+
+    # ---- what could not be read, counted exactly
+
+    def _report_source(self, kind: str, sname: str, texts: list[tuple[str, _Text]],
+                       rows: list[dict[str, Any]]) -> None:
+        label = self.label
+        if kind == "text" and texts[0][1].text is None:
+            text = texts[0][1]
+            n = len(rows)
+            tail = ("it has no codings" if not n else
+                    f"its {_n(n, 'coding')} {'is' if n == 1 else 'are'} imported without "
+                    "quotes")
+            self.log.warn(f"{label}: text of source {sname!r} {text.why}: {tail}")
+        elif kind != "text":
+            quoteless = [r for r in rows if r["_why"] in ("media", "no-text")]
+            if not quoteless:
+                return
+            by_kind: dict[str, tuple[set[Any], int]] = {}
+            for r in quoteless:
+                sels, n = by_kind.get(r["selection_kind"], (set(), 0))
+                sels.add(r["selection_guid"] or r["coding_guid"])
+                by_kind[r["selection_kind"]] = (sels, n + 1)
+            parts = [f"{_n(n, 'coding')} of the whole source" if k == "source" else
+                     f"{_n(len(sels), _KIND_NOUN[k])} ({_n(n, 'coding')})"
+                     for k, (sels, n) in by_kind.items()]
+            reasons = []
+            if any(r["_why"] == "media" for r in quoteless):
+                reasons.append(_MEDIA_REASON[kind])
+            if any(r["_why"] == "no-text" for r in quoteless):
+                reasons += [f"its {noun} {t.why}" for noun, t in texts if t.text is None]
+            joined = ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 \
+                else parts[0]
+            self.log.warn(f"{label}: {_SOURCE_TITLE[kind]} source {sname!r}: {joined} "
+                          f"imported without quotes ({'; '.join(reasons)})")
+
+    def _report_offsets(self) -> None:
+        t, label = self.tally, self.label
+        if t["bad-position"]:
+            self.log.warn(f"{label}: {_n(t['bad-position'], 'selection')} without valid "
+                          f"startPosition/endPosition: {_n(t['bad-position codings'], 'coding')}"
+                          " imported without quotes")
+        if t["outside"]:
+            self.log.warn(f"{label}: {_n(t['outside'], 'selection')} outside the text of "
+                          f"their source (e.g. {self.examples['outside']}): "
+                          f"{_n(t['outside codings'], 'coding')} imported without quotes")
+        if t[self.other_unit]:
+            action = "used" if self.offsets == "auto" else "kept"
+            self.log.warn(f"{label}: {t[self.other_unit]} of {t['checked']} quotes line up only "
+                          f"when offsets are read as {self.other_unit} rather than {self.unit} "
+                          f"(origin {self.root.get('origin') or ''!r}); "
+                          f"{self.other_unit if self.offsets == 'auto' else self.unit} offsets "
+                          f"{action} for those selections")
+        if t["mismatch"]:
+            self.log.warn(f"{label}: {t['mismatch']} of {t['checked']} selections' stored "
+                          "names do not match the text at their offsets; check the export")
+
+    def _report_unknown_codes(self) -> None:
+        missing = [r["code_guid"] for r in self.rows if r["code"] is None]
+        if not missing:
+            return
+        distinct = sorted({g or "(no CodeRef)" for g in missing})
+        n = len(missing)
+        if not self.has_codebook:
+            what = (f"the project has no codebook (<CodeBook>): its {_n(n, 'coding')} (on "
+                    f"{_n(len(distinct), 'code GUID')}) {'is' if n == 1 else 'are'}")
+        else:
+            what = (f"{_n(n, 'coding')} {'points' if n == 1 else 'point'} to "
+                    f"{_n(len(distinct), 'code')} not in the codebook (e.g. {distinct[0]}): "
+                    f"{'it is' if n == 1 else 'they are'}")
+        self.log.warn(f"{self.label}: {what} imported with their code_guid and no code name")

@@ -5,10 +5,17 @@ that is out of date, in number order, several at a time, each in its own kernel 
 ``casestudy`` (the project's virtual environment, never whatever ``python3`` is on PATH),
 and writes:
 
-- ``reports/NN_name.html``: the report, code cells hidden unless ``include_code``;
+- ``reports/NN_name.html``: the report, code cells hidden unless ``include_code``, with a
+  table of contents, links to the previous and next report and the index, prose citations
+  ``[@E3]`` linked to a closing References section (:mod:`casestudy.report.page`);
 - ``reports/executed/NN_name.ipynb``: the executed notebook;
 - ``figures/*.png|svg``: the figures the notebook saved with ``casestudy.plots.savefig``;
-- ``reports/index.html``: each report's title and one-line summary.
+- ``reports/index.html``: each report's title, summary, number of figures and tables and
+  first figure, and the build's provenance (:mod:`casestudy.report.index`).
+
+``casestudy report --pdf`` also prints the set into one PDF (:mod:`casestudy.report.pdf`).
+Running a notebook renders its *body*; the page is assembled from it whenever the body,
+the neighbouring reports or ``data/raw/sources.csv`` change, without re-running anything.
 
 A notebook is out of date when its own bytes, the options, the builder (this module, its
 template, the versions of the libraries that shape the output) or any file it used changed,
@@ -389,8 +396,8 @@ class _Renderer:
         self.exporter.exclude_input = not include_code
         self.exporter.exclude_input_prompt = True
         self.exporter.exclude_output_prompt = True
-        # nbconvert warns that inline plots lack alt text on every report; the figures'
-        # titles and the prose around them carry their meaning.
+        # nbconvert warns about every inline plot without alt text; figures shown with
+        # plots.show carry their own, and the browser tests fail on any that does not.
         self.exporter.log.setLevel(logging.ERROR)
         self.exporter.register_preprocessor(TagRemovePreprocessor(
             remove_cell_tags={REMOVE_TAGS["cell"]},

@@ -1,7 +1,7 @@
 """The index page: every report with its summary, counts and first figure; the build's provenance.
 
 >>> page = render([Entry("01_x.html", "X", "About X.", 2, 1, None, None)],
-...               Provenance("0.1.0", "not under git", []))
+...               Provenance("0.1.0", "none", []))
 >>> "2 figures, 1 table" in page and 'lang="en"' in page
 True
 """
@@ -53,7 +53,7 @@ def provenance(root: Path) -> Provenance:
     and each data file with its sha256 from ``data/raw/datapackage.json``."""
     commit = _git(root, "rev-parse", "HEAD")
     if commit is None:
-        described = "not under git"
+        described = "none (the project is not under git)"
     else:
         dirty = _git(root, "status", "--porcelain", "--untracked-files=no")
         described = commit + (" with uncommitted changes" if dirty else "")
@@ -104,6 +104,7 @@ def render(entries: list[Entry], prov: Provenance) -> str:
   .cs-entry {{ display: flex; gap: 1rem; align-items: flex-start; margin-bottom: 1.5rem; }}
   .cs-entry > div {{ min-width: 0; }}
   .cs-entry h2 {{ font-size: 1.2rem; margin: 0; }}
+  .cs-entry h2 a {{ display: inline-block; min-height: 24px; }}
   .cs-entry p {{ margin: 0.25rem 0 0; }}
   .cs-thumb {{ flex: 0 0 auto; width: 160px; max-width: 35%; height: auto;
               border: 1px solid #d0d7de; }}
@@ -129,8 +130,8 @@ the Netherlands, Italy and Scotland.</p></header>
 </main>
 <footer class="cs-provenance">
 <h2>Provenance</h2>
-<p>Built by casestudy {e(prov.version)} with <code>make report</code> from commit
-<code>{e(prov.commit)}</code>.</p>
+<p>Built by casestudy {e(prov.version)} with <code>make report</code>.
+Commit: <code>{e(prov.commit)}</code>.</p>
 <div class="cs-scroll">{data}</div>
 </footer>
 </body>

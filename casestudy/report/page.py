@@ -144,7 +144,8 @@ def references(ids: list[str], sources: dict[str, dict[str, str]], notebook: str
     items = "\n".join(
         f'<li id="ref-{html.escape(i)}"><span class="cs-ref-id">[{html.escape(i)}]</span> '
         f"{citation(sources[i])}</li>" for i in sorted(ids, key=_natural))
-    return (f'<section class="cs-references" aria-labelledby="references">\n'
+    return (f'<section class="cs-references jp-RenderedHTMLCommon" '
+            f'aria-labelledby="references">\n'
             f'<h2 id="references">References</h2>\n<ol>\n{items}\n</ol>\n</section>')
 
 
@@ -197,7 +198,7 @@ class Page:
     thumbnail_alt: str | None  # the figure's own alt text
 
 
-def thumbnail(body: str, width: int = 320) -> tuple[str, str | None] | None:
+def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
     """The report's first figure (or, failing a numbered one, its first PNG), shrunk to
     ``width`` pixels, as a data: URI; with the image's alt text where it has one."""
     match = _FIRST_FIGURE_PNG.search(body) or _ANY_PNG.search(body)
@@ -207,19 +208,62 @@ def thumbnail(body: str, width: int = 320) -> tuple[str, str | None] | None:
     alt = _ALT.search(tag)
     from PIL import Image
 
-    image = Image.open(io.BytesIO(base64.b64decode(match.group(1)))).convert("RGB")
+    image = Image.open(io.BytesIO(base64.b64decode(match.group(1)))).convert("RGBA")
+    image = Image.alpha_composite(Image.new("RGBA", image.size, "white"), image).convert("RGB")
     if image.width > width:
         image = image.resize((width, round(image.height * width / image.width)),
                              Image.Resampling.LANCZOS)
+    # A chart needs few colours: a 64-colour palette keeps each thumbnail near 10 kB.
+    image = image.quantize(colors=64, dither=Image.Dither.NONE)
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
     uri = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode("ascii")
     return uri, html.unescape(alt.group(1)) if alt and alt.group(1).strip() else None
 
 
+_IMG_TAG = re.compile(r'<img\s[^>]*src="data:image/png;base64,([^"]+)"[^>]*>')
+_WIDTH_ATTR = re.compile(r'\bwidth="(\d+)"')
+#: Inline images wider than this (in image pixels) are scaled down where the tag does not
+#: say how wide the image is shown: twice a 900-pixel column, for high-density screens.
+MAX_IMAGE_PX = 1800
+
+
+def shrink_images(body: str) -> str:
+    """Inline PNGs scaled down to twice the width they are shown at, in a 256-colour palette.
+
+    Figures are saved at print resolution in ``figures/``; a page that carried those bytes
+    would pass 2.5 MB with a few panels. Pixels beyond twice the displayed width are never
+    seen on screen, so the page keeps only those.
+    """
+    from PIL import Image
+
+    def shrink(match: re.Match[str]) -> str:
+        tag, data = match.group(0), match.group(1)
+        head = base64.b64decode(data[:44])  # the IHDR chunk: width at bytes 16-20
+        px = int.from_bytes(head[16:20], "big")
+        shown = _WIDTH_ATTR.search(tag)
+        limit = min(2 * int(shown.group(1)), MAX_IMAGE_PX) if shown else MAX_IMAGE_PX
+        if px <= limit:
+            return tag
+        image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")
+        image = image.resize((limit, round(image.height * limit / image.width)),
+                             Image.Resampling.LANCZOS)
+        # Resampling multiplies a chart's few flat colours into many shades, which PNG
+        # packs worse than the larger original; a 256-colour palette packs them again.
+        image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                               dither=Image.Dither.NONE)
+        out = io.BytesIO()
+        image.save(out, format="PNG", optimize=True)
+        return tag.replace(data, base64.b64encode(out.getvalue()).decode("ascii"), 1)
+
+    return _IMG_TAG.sub(shrink, body)
+
+
 def assemble(body: str, notebook: str, previous: Link | None, following: Link | None,
              sources: dict[str, dict[str, str]]) -> Page:
-    """Fill a rendered body's placeholders; ``notebook`` names it in errors."""
+    """Fill a rendered body's placeholders and shrink its images; ``notebook`` names it in
+    errors."""
+    body = shrink_images(body)
     page = body.replace(REFERENCES, references(cited_ids(body), sources, notebook), 1)
     toc = contents(page)
     page = page.replace(TOC, toc, 1) if TOC in page else page.replace("<main>", "<main>" + toc, 1)

@@ -119,6 +119,8 @@ def write(reports: Path, names: list[str], target: Path | None = None) -> Path:
     with browser() as chromium:
         page = chromium.new_page()
         page.goto(joined.resolve().as_uri(), wait_until="load")
+        # Paper cannot be clicked: text kept behind <details> on screen is printed open.
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
         data = page.pdf(format="A4", print_background=True, prefer_css_page_size=True,
                         outline=True, tagged=True)
     atomic_write(target, data)

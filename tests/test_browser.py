@@ -1,0 +1,268 @@
+"""The reports as a reviewer sees them: opened in headless Chromium, checked with axe-core.
+
+Two sets: three tiny notebooks built in a temporary folder (fast; they show the report
+contract's figure and table markup directly) and the project's own notebooks, built once
+per session (the ``real_reports`` fixture, shared with test_notebooks.py). Skips, saying
+why, where Chromium or Playwright is absent; CI installs Chromium first (``.ci/run``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from casestudy import report
+from casestudy.report import pdf
+
+pytestmark = pytest.mark.slow
+
+#: axe-core's tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
+WIDTHS = (1280, 390)
+REPRS = ("PosixPath(", "<Axes", "<Figure size", "object at 0x")
+
+SOURCES_CSV = """\
+source_id,title,publisher,year,url,licence,accessed,note
+E3,Health and Care Act 2022 (c. 31),UK Parliament,2022,https://www.legislation.gov.uk/ukpga/2022/31,OGL-UK-3.0,,
+N2,Wet maatschappelijke ondersteuning 2015,Overheid.nl,2014,,Public domain,,
+"""
+
+FIGURE_AND_TABLE = '''\
+import base64, io
+import matplotlib.pyplot as plt
+from IPython.display import HTML
+fig, ax = plt.subplots(figsize=(6, 3))
+ax.plot([2019, 2020, 2021], [1, 3, 2])
+ax.set(xlabel="Year", ylabel="Count", title="The count rose, then fell")
+buf = io.BytesIO()
+fig.savefig(buf, format="png", dpi=72)
+plt.close(fig)
+png = base64.b64encode(buf.getvalue()).decode()
+HTML(f"""<figure class="cs-figure" id="fig-{n}-1"><img src="data:image/png;base64,{{png}}"
+alt="Line chart of a count (y axis) by year (x axis), 2019 to 2021, one series: it rises
+from 1 to 3, then falls to 2."><figcaption>Figure {n}.1: The count rose, then fell.
+Sources: <a class="cite" href="#ref-N2">N2</a></figcaption></figure>
+<div class="cs-table" id="tbl-{n}-1"><table><caption>Table {n}.1: Long text wraps</caption>
+<thead><tr><th scope="col">Case</th><th scope="col">Note</th><th scope="col">Year</th></tr>
+</thead><tbody><tr><td>Netherlands</td><td>{long}</td><td style="text-align:right">2015</td>
+</tr></tbody></table><p>Sources: <a class="cite" href="#ref-E3">E3</a></p></div>""")'''
+
+LONG = " ".join(["Municipalities commission social support under the Wmo 2015."] * 12)
+
+
+def _notebook(path: Path, n: int, title: str) -> None:
+    cells = [
+        new_markdown_cell(f"# {title}\n\nA one-paragraph summary of report {n}."),
+        new_markdown_cell("## Background\n\nThe Act set up the boards [@E3]; compare the "
+                          "Netherlands [@E3; @N2]."),
+        new_code_cell(FIGURE_AND_TABLE.format(n=n, long=LONG)),
+        new_markdown_cell("## What it means\n\nPlain prose closes the report."),
+    ]
+    nb = new_notebook(cells=cells)
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i:02d}"
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def tiny_reports(tmp_path_factory: pytest.TempPathFactory,
+                 ) -> tuple[report.Layout, report.BuildResult]:
+    root = tmp_path_factory.mktemp("tiny-set")
+    (root / "notebooks").mkdir()
+    (root / "data" / "raw").mkdir(parents=True)
+    (root / "data" / "raw" / "sources.csv").write_text(SOURCES_CSV, encoding="utf-8")
+    for n, title in [(1, "First report"), (2, "Second report"), (3, "Third report")]:
+        _notebook(root / "notebooks" / f"0{n}_r{n}.ipynb", n, title)
+    layout = report.Layout(root / "notebooks", root / "reports", root / "figures", root)
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CASESTUDY_ROOT", str(root))
+    try:
+        result = report.build(layout=layout)
+    finally:
+        mp.undo()
+    return layout, result
+
+
+@pytest.fixture(scope="session")
+def chromium() -> None:
+    """Skips the test where no browser can be driven. Each test opens (and closes) its own:
+    Playwright's synchronous API holds an event loop open that the report build's own
+    ``asyncio.run`` cannot share."""
+    if why := pdf.unavailable():
+        pytest.skip(f"browser checks need headless Chromium: {why}")
+
+
+@dataclass
+class Audit:
+    """What a reviewer's browser found on one page."""
+
+    name: str
+    violations: list[str] = field(default_factory=list)  # serious/critical axe findings
+    facts: dict[str, Any] = field(default_factory=dict)
+    overflow: dict[int, int] = field(default_factory=dict)  # width -> px of page overflow
+    foreign_requests: list[str] = field(default_factory=list)
+    pdf_bytes: int = 0
+
+
+_FACTS = """() => {
+  const text = (el) => (el ? el.innerText.trim() : null);
+  const main = document.querySelector('main') || document.body;
+  return {
+    lang: document.documentElement.getAttribute('lang'),
+    text: document.body.innerText,
+    alts: [...document.querySelectorAll('img')].map(i => i.getAttribute('alt')),
+    figures: [...main.querySelectorAll('figure')].map(f => ({
+      cs: f.classList.contains('cs-figure'), id: f.id,
+      caption: text(f.querySelector('figcaption'))})),
+    loose_images: [...main.querySelectorAll('img')].filter(i => !i.closest('figure.cs-figure'))
+      .length,
+    tables: [...main.querySelectorAll('table')].map(t => ({
+      cs: !!t.closest('div.cs-table'), caption: t.caption ? text(t.caption) : null})),
+    cut_cells: [...document.querySelectorAll('td, th')].map(c => c.innerText.trim())
+      .filter(t => t.endsWith('...')),
+    toc: [...document.querySelectorAll('nav.cs-toc a')].map(a => a.getAttribute('href')),
+    toc_targets_missing: [...document.querySelectorAll('nav.cs-toc a')]
+      .filter(a => !document.getElementById(a.getAttribute('href').slice(1))).length,
+    pagers: [...document.querySelectorAll('nav.cs-pager')].map(n => ({
+      prev: !!n.querySelector('a[rel=prev]'), next: !!n.querySelector('a[rel=next]'),
+      home: !!n.querySelector('a[href="index.html"]')})),
+    cites_unresolved: [...document.querySelectorAll('a.cite')]
+      .filter(a => !document.getElementById(a.getAttribute('href').slice(1)))
+      .map(a => a.getAttribute('href')),
+  };
+}"""
+
+
+def audit(browser: Any, path: Path) -> Audit:
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Audit(path.name)
+    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+    page = context.new_page()
+
+    def on_request(request: Any) -> None:
+        if not request.url.startswith(("file:", "data:")):
+            found.foreign_requests.append(request.url)
+
+    page.on("request", on_request)
+    # Anything else is refused, so that a page that would fetch from the network fails
+    # here rather than quietly working on a connected machine.
+    page.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
+    page.goto(path.resolve().as_uri(), wait_until="load")
+    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    for v in results.response["violations"]:
+        if v.get("impact") in ("serious", "critical"):
+            targets = [n["target"] for n in v["nodes"][:3]]
+            found.violations.append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
+    found.facts = page.evaluate(_FACTS)
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        found.overflow[width] = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth")
+    found.pdf_bytes = len(page.pdf(format="A4"))
+    context.close()
+    return found
+
+
+def _audits(browser: Any, layout: report.Layout) -> dict[str, Audit]:
+    pages = [*sorted(layout.reports.glob("[0-9][0-9]_*.html")), layout.reports / "index.html"]
+    return {p.name: audit(browser, p) for p in pages}
+
+
+@pytest.fixture(scope="module", params=["tiny", pytest.param("real", id="real-set")])
+def audits(request: pytest.FixtureRequest, chromium: None) -> dict[str, Audit]:
+    layout, result = request.getfixturevalue(f"{request.param}_reports")
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    with pdf.browser() as browser:
+        return _audits(browser, layout)
+
+
+def reports_only(audits: dict[str, Audit]) -> list[Audit]:
+    return [a for name, a in audits.items() if name != "index.html"]
+
+
+def test_no_serious_or_critical_wcag_violations(audits):
+    found = {name: a.violations for name, a in audits.items() if a.violations}
+    assert found == {}
+
+
+def test_pages_are_offline(audits):
+    assert {n: a.foreign_requests for n, a in audits.items() if a.foreign_requests} == {}
+
+
+def test_no_horizontal_overflow_at_desktop_and_phone_widths(audits):
+    wide = {n: a.overflow for n, a in audits.items() if any(a.overflow.values())}
+    assert wide == {}
+
+
+def test_every_page_prints_to_pdf(audits):
+    assert all(a.pdf_bytes > 1000 for a in audits.values())
+
+
+def test_every_image_has_real_alt_text(audits):
+    bad = {n: [alt for alt in a.facts["alts"]
+               if not alt or len(alt.split()) < 4 or "No description has been provided" in alt]
+           for n, a in audits.items()}
+    assert {n: b for n, b in bad.items() if b} == {}
+
+
+def test_every_figure_and_table_is_numbered_and_captioned(audits):
+    problems = {}
+    for a in reports_only(audits):
+        figs = a.facts["figures"]
+        bad = [f for f in figs if not f["cs"] or not re.match(r"Figure \d+\.\d+: \S",
+                                                               f["caption"] or "")]
+        bad += [t for t in a.facts["tables"] if not t["cs"] or not re.match(
+            r"Table \d+\.\d+: \S", t["caption"] or "")]
+        if a.facts["loose_images"]:
+            bad.append(f"{a.facts['loose_images']} image(s) outside figure.cs-figure")
+        if bad:
+            problems[a.name] = bad
+    assert problems == {}
+
+
+def test_no_table_cell_is_cut_short(audits):
+    assert {n: a.facts["cut_cells"] for n, a in audits.items() if a.facts["cut_cells"]} == {}
+
+
+def test_no_python_repr_in_visible_text(audits):
+    found = {n: [r for r in REPRS if r in a.facts["text"]] for n, a in audits.items()}
+    assert {n: r for n, r in found.items() if r} == {}
+
+
+def test_every_report_has_contents_and_previous_next_links(audits):
+    reports = reports_only(audits)
+    assert reports
+    for i, a in enumerate(reports):
+        assert a.facts["lang"] == "en", a.name
+        assert a.facts["toc"] and a.facts["toc_targets_missing"] == 0, a.name
+        assert len(a.facts["pagers"]) == 2, a.name  # top and bottom
+        for pager in a.facts["pagers"]:
+            assert pager == {"prev": i > 0, "next": i < len(reports) - 1, "home": True}, a.name
+
+
+def test_every_citation_finds_its_reference(audits):
+    assert {n: a.facts["cites_unresolved"] for n, a in audits.items()
+            if a.facts["cites_unresolved"]} == {}
+
+
+def test_reports_stay_small(audits, request):
+    layout, _ = request.getfixturevalue(f"{request.node.callspec.params['audits']}_reports")
+    sizes = {p.name: p.stat().st_size for p in layout.reports.glob("*.html")}
+    assert {n: s for n, s in sizes.items() if s >= 2.5e6} == {}
+
+
+def test_the_set_prints_to_one_pdf(tiny_reports, chromium, tmp_path):
+    layout, _ = tiny_reports
+    names = [p.stem for p in report.discover(layout.notebooks)]
+    target = pdf.write(layout.reports, names, tmp_path / "set.pdf")
+    data = target.read_bytes()
+    assert data.startswith(b"%PDF-")
+    # One report per part, each starting a page: at least as many pages as reports.
+    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= len(names)

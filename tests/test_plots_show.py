@@ -1,0 +1,188 @@
+"""plots.show and the alt-text generator, on hand-built figures."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import pandas as pd
+import pytest
+
+from casestudy import captions, plots
+from casestudy.errors import CaseStudyError
+from casestudy.plots import alt_text, describe
+
+
+@pytest.fixture(autouse=True)
+def _report_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CASESTUDY_NOTEBOOK", "01_cases")
+    captions.reset()
+
+
+def _line_chart() -> plt.Figure:
+    fig, ax = plt.subplots()
+    for name, start in (("Netherlands", 7.7), ("United Kingdom (Scotland and England)", 7.2)):
+        ax.plot(range(2000, 2023), [start + 0.1 * i for i in range(23)], label=name)
+    ax.set_ylabel("% of GDP")
+    ax.set_title("Health spending")
+    ax.legend()
+    return fig
+
+
+def test_line_chart_names_kind_years_series_and_cases() -> None:
+    fig = _line_chart()
+    text = describe(fig)
+    assert text.startswith("Line chart titled Health spending.")
+    assert "Vertical axis: % of GDP." in text
+    assert "2000 to 2022" in text
+    assert "Series: Netherlands and United Kingdom (Scotland and England)." in text
+    # The UK label names the UK, not Scotland or England as cases.
+    assert "Cases shown: Netherlands and United Kingdom (Scotland and England)." in text
+    plt.close(fig)
+
+
+def test_reference_lines_do_not_make_a_bar_or_dot_chart_a_line_chart() -> None:
+    fig, ax = plt.subplots()
+    ax.bar(["NL", "IT", "SCO"], [1, 2, 3])
+    ax.axhline(1.5)
+    fig.canvas.draw()  # tick labels (the case codes) exist once drawn, as after saving
+    assert describe(fig).startswith("Bar chart.")
+    assert "Cases shown: Netherlands, Italy and Scotland." in describe(fig)
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    ax.scatter([1, 2, 3], [0, 0, 0])
+    ax.axvline(2)
+    assert describe(fig).startswith("Dot plot.")
+    plt.close(fig)
+
+
+def test_title_repeating_the_caption_is_said_once() -> None:
+    fig, ax = plt.subplots()
+    ax.imshow([[1, 2], [3, 4]])
+    ax.set_title("Finance goes with power")
+    ax.set_xticks([0, 1], ["NL", "IT"])
+    ax.set_yticks([0, 1], ["finance", "power"])
+    fig.canvas.draw()
+    text = alt_text(fig, "Finance goes with power")
+    assert text.startswith("Finance goes with power. Heatmap. Rows: finance and power. "
+                           "Columns: NL and IT. Cases shown: Netherlands and Italy.")
+    plt.close(fig)
+
+
+def test_wrapped_titles_are_one_line_and_commas_take_semicolons() -> None:
+    fig, axes = plt.subplots(1, 2)
+    for ax, title in zip(axes, ("Government share of health\nexpenditure, %", "Beds"),
+                         strict=True):
+        ax.plot([2000, 2001], [1, 2])
+        ax.set_title(title)
+    text = describe(fig)
+    assert "\n" not in text
+    assert text.startswith("Line chart in 2 panels: Government share of health expenditure, % "
+                           "and Beds.")
+    fig.axes[1].set_title("Spending, % of GDP")
+    third = fig.add_subplot(2, 2, 4)
+    third.plot([2000, 2001], [1, 2])
+    third.set_title("Doctors")
+    assert ("panels: Government share of health expenditure, %; Spending, % of GDP and "
+            "Doctors.") in describe(fig)
+    plt.close(fig)
+
+
+def test_a_shaded_span_does_not_make_a_line_chart_a_bar_chart() -> None:
+    fig, ax = plt.subplots()
+    ax.plot([2019, 2020, 2021], [1, 2, 3])
+    ax.axvspan(2019.5, 2020.5, alpha=0.2)
+    assert describe(fig) == "Line chart. Horizontal axis: 2019 to 2021."
+    plt.close(fig)
+
+
+def test_scatter_and_heatmap_kinds() -> None:
+    fig, ax = plt.subplots()
+    ax.scatter([0.1, 0.5, 0.9], [0.2, 0.6, 0.4])
+    ax.plot([0, 1], [0, 1])  # the diagonal of an XY plot is a guide, not a series
+    ax.set_xlabel("membership in the solution")
+    assert describe(fig).startswith("Scatter plot.")
+    assert "Horizontal axis: membership in the solution." in describe(fig)
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    ax.imshow([[1, 2], [3, 4]])
+    assert describe(fig).startswith("Heatmap.")
+    plt.close(fig)
+
+
+def test_small_multiples_list_panels_and_monthly_periods() -> None:
+    fig, axes = plt.subplots(1, 2)
+    months = pd.date_range("2016-04-01", "2020-02-01", freq="MS")
+    for ax, title in zip(axes, ("Edinburgh", "Glasgow City"), strict=True):
+        ax.plot(months, range(len(months)))
+        ax.set_title(title)
+    fig.canvas.draw()
+    text = describe(fig)
+    assert text.startswith("Line chart in 2 panels: Edinburgh and Glasgow City.")
+    assert "April 2016 to February 2020" in text
+    plt.close(fig)
+
+
+def test_alt_text_leads_with_the_finding_and_adds_detail() -> None:
+    fig = _line_chart()
+    text = alt_text(fig, "The UK now spends most", "Dashed: projections.")
+    assert text.startswith("The UK now spends most. Line chart")
+    assert text.endswith("Dashed: projections.")
+    plt.close(fig)
+
+
+def test_show_saves_closes_numbers_and_links(tmp_path: Path) -> None:
+    fig = _line_chart()
+    plots.source_footer(fig, ["WHO-GHED"])
+    shown = plots.show(fig, "01_test", caption="The UK now spends most.",
+                       directory=tmp_path)
+    assert not plt.fignum_exists(fig.number)
+    assert [p.name for p in shown.files] == ["01_test.png", "01_test.svg"]
+    markup = shown._repr_html_()
+    assert markup.startswith('<figure class="cs-figure" id="fig-1-1"')
+    assert '<img src="data:image/png;base64,' in markup
+    assert ("<figcaption>Figure 1.1: The UK now spends most. Sources: "
+            '<a class="cite" href="#ref-WHO-GHED">WHO-GHED</a>.</figcaption>') in markup
+    alt = re.search(r'alt="([^"]*)"', markup).group(1)
+    assert alt.startswith("The UK now spends most. Line chart")
+    # Publishers named in the footer are not read as cases shown.
+    assert "World Health" not in alt
+    assert repr(shown) == "Figure 1.1: The UK now spends most. (01_test.png)"
+    second = plots.show(_line_chart(), "01_other", caption="x.", source_ids=[],
+                        directory=tmp_path)
+    assert second.anchor == "fig-1-2"
+
+
+def test_large_figures_are_embedded_at_twice_their_shown_width(tmp_path: Path) -> None:
+    fig, ax = plt.subplots(figsize=(20, 8))
+    ax.plot([2000, 2001], [1, 2])
+    shown = plots.show(fig, "01_wide", caption="Wide.", directory=tmp_path)
+    assert shown.width_px > 2.5 * 860  # the file in figures/ keeps the house 150 dpi
+    assert shown.shown_size[0] == 860
+    embedded = int.from_bytes(shown.image[16:20], "big")
+    assert abs(embedded - 2 * 860) <= 4 < shown.width_px - embedded
+    small = plots.show(_line_chart(), "01_small", caption="Small.", directory=tmp_path)
+    assert small.image == small.png.read_bytes()
+
+
+def test_show_caption_defaults_to_the_title(tmp_path: Path) -> None:
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2])
+    fig.suptitle("Fewer beds everywhere")
+    shown = plots.show(fig, "01_t", directory=tmp_path)
+    assert shown.caption == "Fewer beds everywhere."
+    fig, ax = plt.subplots()
+    ax.plot([1, 2], [1, 2])
+    with pytest.raises(CaseStudyError, match="no caption and the figure has no title"):
+        plots.show(fig, "01_u", directory=tmp_path)
+    assert not plt.fignum_exists(fig.number)
+
+
+def test_show_bytes_are_deterministic(tmp_path: Path) -> None:
+    first = plots.show(_line_chart(), "01_d", caption="c.", directory=tmp_path)
+    png = first.png.read_bytes()
+    captions.reset()
+    second = plots.show(_line_chart(), "01_d", caption="c.", directory=tmp_path)
+    assert second.png.read_bytes() == png
+    assert first._repr_html_() == second._repr_html_()
