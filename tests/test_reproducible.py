@@ -49,3 +49,25 @@ def test_two_clones_with_different_paths_and_homes_build_identical_bytes(tmp_pat
     assert len(first) >= 6  # two reports, two executed notebooks, the index, PNG and SVG
     differing = [name for name in first if first[name] != second[name]]
     assert differing == []
+
+
+def test_build_records_every_code_cells_time(tmp_path, monkeypatch):
+    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
+    layout = clone(tmp_path)
+    assert report.build(layout=layout).ok
+    times = report.cell_times(layout)
+    assert list(times.columns) == ["notebook", "cell", "seconds", "source"]
+    assert sorted(zip(times.notebook, times.cell, strict=True)) == [
+        ("01_alpha", 2), ("01_alpha", 3), ("02_beta", 2)]
+    assert (times.seconds >= 0).all()
+    assert times.seconds.is_monotonic_decreasing
+    assert "print('alpha ran')" in set(times.source)
+
+
+def test_a_changed_package_version_changes_the_builder_fingerprint(monkeypatch):
+    before = report.builder_fingerprint()
+    locked = report.installed_versions()
+    assert any(v.startswith("pandas==") for v in locked)
+    bumped = [v + ".post1" if v.startswith("pandas==") else v for v in locked]
+    monkeypatch.setattr(report, "installed_versions", lambda: bumped)
+    assert report.builder_fingerprint() != before
