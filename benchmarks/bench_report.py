@@ -11,7 +11,9 @@ prints each figure with its target and the ratio figure / target, all measured i
   + 1.5 s;
 - overhead per notebook: (full build - summed cell time) / notebooks (issue 2: ≤ 1 s);
 - ``import casestudy`` in a fresh interpreter (``-X importtime``); target 0.3 s;
-- ``make test``'s pytest run (``--tests``, or ``make bench``'s default): target 90 s.
+- ``make test``'s pytest run (skipped with ``--no-tests``): target 90 s;
+- the two-clone check: a second full build in another folder with another ``HOME``
+  gives the same bytes (HTML, figures, executed notebooks); target 0 differing files.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from hashlib import sha256
 from pathlib import Path
 
 import nbformat
@@ -59,6 +62,32 @@ def noop_seconds(layout: report.Layout) -> float:
     return time.perf_counter() - started
 
 
+def digests(layout: report.Layout) -> dict[str, str]:
+    return {str(p.relative_to(base)): sha256(p.read_bytes()).hexdigest()
+            for base in (layout.reports, layout.figures) for p in sorted(base.rglob("*"))
+            if p.is_file() and ".build" not in p.parts}
+
+
+def second_clone(first: report.Layout, tmp: str) -> int:
+    """Build again from a copy of the notebooks elsewhere, with another HOME; count the
+    files whose bytes differ from the first build's (or exist in one build only)."""
+    other = Path(tmp) / "elsewhere" / "clone"
+    shutil.copytree(first.notebooks, other / "notebooks")
+    home = Path(tmp) / "another-home"
+    home.mkdir()
+    layout = report.Layout(other / "notebooks", other / "reports", other / "figures", ROOT)
+    saved = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    try:
+        if not report.build(layout=layout).ok:
+            sys.exit("benchmark build (second clone) failed")
+    finally:
+        if saved is not None:
+            os.environ["HOME"] = saved
+    a, b = digests(first), digests(layout)
+    return sum(a.get(k) != b.get(k) for k in a.keys() | b.keys())
+
+
 def main() -> None:
     run_tests = "--no-tests" not in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
@@ -70,6 +99,7 @@ def main() -> None:
         full = time.perf_counter() - started
         if not result.ok:
             sys.exit("benchmark build failed")
+        differing = second_clone(layout, tmp)
         cells = report.cell_times(layout)
         summed = sum(n.cell_seconds for n in result.notebooks)
         n = len(result.notebooks)
@@ -97,6 +127,7 @@ def main() -> None:
          own.cell_seconds + TARGETS["change"], f"(its cells {own.cell_seconds:.2f} s + 1.5 s)")
     line("overhead per notebook", (full - summed) / n, TARGETS["overhead"])
     line("import casestudy", import_seconds(), TARGETS["import"])
+    print(f"two clones (other folder, other HOME): {differing} differing files (target 0)")
     if run_tests:
         started = time.perf_counter()
         subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
