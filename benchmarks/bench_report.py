@@ -63,7 +63,7 @@ def noop_seconds(layout: report.Layout) -> float:
 
 
 def digests(layout: report.Layout) -> dict[str, str]:
-    return {str(p.relative_to(base)): sha256(p.read_bytes()).hexdigest()
+    return {f"{base.name}/{p.relative_to(base)}": sha256(p.read_bytes()).hexdigest()
             for base in (layout.reports, layout.figures) for p in sorted(base.rglob("*"))
             if p.is_file() and ".build" not in p.parts}
 
