@@ -43,14 +43,13 @@ ASL → region.
 from __future__ import annotations
 
 import csv
-import io
 from pathlib import Path
 
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
-from casestudy.indicators.tidy import check_pattern, read_table, require_columns
+from casestudy.indicators.tidy import check_pattern, read_table
 
 KINDS = ("health_board", "hscp", "council_area", "icb", "region", "asl")
 OGL = {"name": "OGL-UK-3.0",
@@ -257,68 +256,28 @@ def scotland_units(boards: pd.DataFrame, areas: pd.DataFrame, *, file: str) -> p
 
 # --------------------------------------------------------------------------- Italy
 
-_MINSAL_COLUMNS = ("Anno", "Codice Regione", "Descrizione Regione", "Codice Azienda",
-                   "Tipo Azienda")
 #: ``Tipo Azienda`` of a local health authority (ASL, ASP, ULSS; ATS in Lombardy from 2016).
 LOCAL_HEALTH_AUTHORITY = "1"
-
-
-def read_minsal_table(path: str | Path, *, required: tuple[str, ...] = _MINSAL_COLUMNS,
-                      what: str = "Ministero della Salute open data") -> pd.DataFrame:
-    """A Ministero della Salute open-data CSV as strings, every cell stripped.
-
-    The Ministry publishes ``;``-separated files in Latin-1 with CRLF line ends and names
-    padded with spaces to a fixed width. A file re-saved as UTF-8 is read as UTF-8 (Latin-1
-    would turn its accents into two characters); a file that is empty, binary, not
-    ``;``-separated or lacks a required column is refused with the file named.
-    """
-    label = str(path)
-    path = Path(path)
-    if not path.is_file():
-        raise DataValidationError(Problem(label, "missing-file", f"{what} file not found"))
-    raw = path.read_bytes()
-    if not raw.strip():
-        raise DataValidationError(Problem(label, "empty", f"the file is empty; expected a "
-                                          f"{what} file"))
-    if raw[:4] == b"PK\x03\x04" or b"\x00" in raw[:4096]:
-        raise DataValidationError(Problem(label, "format", f"this is a binary file (zip, "
-                                          f"xlsx or similar), not a {what} CSV"))
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    header_line = text.split("\n", 1)[0].rstrip("\r")
-    if ";" not in header_line:
-        raise DataValidationError(Problem(
-            label, "format", f"the header has no ';': expected a {what} file separated by "
-            f"semicolons (found {header_line[:80]!r})", row=1))
-    header = [h.strip() for h in header_line.split(";")]
-    require_columns(header, required, file=label, what=what)
-    frame = pd.read_csv(io.StringIO(text), sep=";", dtype=str, keep_default_na=False)
-    frame.columns = header
-    return frame.apply(lambda s: s.str.strip())
 
 
 def read_minsal_units(path: str | Path) -> pd.DataFrame:
     """Regions and aziende per year from the Ministry's beds-by-hospital file (dataset 18).
 
     One row per year, region and azienda: ``year``, ``region``, ``region_name``,
-    ``azienda``, ``tipo_azienda``.
+    ``azienda``, ``tipo_azienda``. The file is read by the beds reader
+    (:func:`casestudy.indicators.italy.read_minsal_beds`), so the two recipes that use it
+    accept and refuse the same files.
     """
-    file = str(path)
-    frame = read_minsal_table(path, what="Ministero della Salute beds by hospital")
-    check_pattern(frame, "Anno", r"(19|20)\d{2}", file=file, what="a year")
-    check_pattern(frame, "Codice Regione", r"\d{3}", file=file, what="a region code (010)")
-    check_pattern(frame, "Codice Azienda", r"\d{3}", file=file, what="an azienda code (201)")
-    out = pd.DataFrame({"year": frame["Anno"].astype(int), "region": frame["Codice Regione"],
-                        "region_name": frame["Descrizione Regione"],
-                        "azienda": frame["Codice Azienda"],
-                        "tipo_azienda": frame["Tipo Azienda"]}).drop_duplicates()
+    from casestudy.indicators.italy import read_minsal_beds
+
+    beds = read_minsal_beds(path)
+    out = (beds[["year", "region", "region_name", "azienda", "azienda_type"]]
+           .rename(columns={"azienda_type": "tipo_azienda"}).drop_duplicates())
     names = out.groupby("region")["region_name"].nunique()
     if (names > 1).any():
-        raise DataValidationError(Problem(file, "conflict", f"region {names.index[names > 1][0]}"
-                                          " has more than one name", column="Descrizione "
-                                          "Regione"))
+        raise DataValidationError(Problem(str(path), "conflict",
+                                          f"region {names.index[names > 1][0]} has more than "
+                                          "one name", column="Descrizione Regione"))
     return out.reset_index(drop=True)
 
 

@@ -90,18 +90,23 @@ def test_ons_lookup_needs_its_vintage_columns(write_csv):
         lookups.read_ons_icb_lookup(path)
 
 
-MINSAL = ("Anno;Codice Regione;Descrizione Regione;Codice Azienda;Tipo Azienda;"
-          "Denominazione struttura\r\n"
-          "2018;010;PIEMONTE            ;201;1;OSPEDALE SANT'ANNA   \r\n"
-          "2019;010;PIEMONTE            ;201;1;OSPEDALE CITTÀ       \r\n"
-          "2019;020;VALLE D`AOSTA       ;101;2;OSPEDALE            \r\n")
+def minsal(*rows: str) -> bytes:
+    """The Ministry's layout (Latin-1, CRLF, padded names) via the beds reader's fixture."""
+    from test_indicators_italy import published
+
+    return published(list(rows))
 
 
-def test_minsal_reader_handles_semicolons_latin1_crlf_and_padding(write_csv):
-    path = write_csv(MINSAL.encode("latin-1"), name="beds.csv")
-    table = lookups.read_minsal_table(path)
-    assert table.loc[1, "Denominazione struttura"] == "OSPEDALE CITTÀ"
-    assert table.loc[0, "Descrizione Regione"] == "PIEMONTE"
+def beds_row(year: str, region: str, name: str, azienda: str, tipo: str) -> str:
+    return (f"{year};{region};{name:<20};{azienda};{tipo};{region}001;OSPEDALE CITTÀ      ;"
+            "VIA ROMA;001272;TORINO;TO;1;Ospedale a gestione diretta;ACUTI;10;0;0;0;10")
+
+
+def test_italian_units_from_the_beds_file(write_csv):
+    path = write_csv(minsal(beds_row("2018", "010", "PIEMONTE", "201", "1"),
+                            beds_row("2019", "010", "PIEMONTE", "201", "1"),
+                            beds_row("2019", "020", "VALLE D`AOSTA", "101", "2")),
+                     name="beds.csv")
     units = lookups.italy_units(lookups.read_minsal_units(path))
     assert units[["unit", "name", "kind", "parent", "vintages"]].values.tolist() == [
         ["010", "Piemonte", "region", "", "2018-2019"],
@@ -109,34 +114,16 @@ def test_minsal_reader_handles_semicolons_latin1_crlf_and_padding(write_csv):
         ["020", "Valle d'Aosta", "region", "", "2019"]]
 
 
-def test_minsal_reader_reads_a_file_resaved_as_utf8(write_csv):
-    path = write_csv(MINSAL, name="beds.csv")
-    assert lookups.read_minsal_table(path).loc[1, "Denominazione struttura"] == "OSPEDALE CITTÀ"
-
-
-def test_minsal_reader_refuses_a_comma_separated_file(write_csv):
-    path = write_csv(MINSAL.replace(";", ","), name="beds.csv")
-    with pytest.raises(DataValidationError, match="header has no ';'"):
-        lookups.read_minsal_table(path)
-
-
-def test_minsal_reader_names_a_missing_column(write_csv):
-    path = write_csv(MINSAL.replace("Tipo Azienda", "Tipo"), name="beds.csv")
-    with pytest.raises(DataValidationError, match="column 'Tipo Azienda' is missing"):
+def test_a_region_with_two_names_is_refused(write_csv):
+    path = write_csv(minsal(beds_row("2018", "010", "PIEMONTE", "201", "1"),
+                            beds_row("2019", "010", "PIEDMONT", "201", "1")), name="beds.csv")
+    with pytest.raises(DataValidationError, match="region 010 has more than one name"):
         lookups.read_minsal_units(path)
 
 
-def test_minsal_reader_refuses_an_empty_file_and_a_bad_code(write_csv):
-    with pytest.raises(DataValidationError, match="empty"):
-        lookups.read_minsal_table(write_csv("", name="empty.csv"))
-    bad = write_csv(MINSAL.replace("2019;020", "2019;20X"), name="bad.csv")
-    with pytest.raises(DataValidationError, match=r"row 4, column 'Codice Regione'.*'20X'"):
-        lookups.read_minsal_units(bad)
-
-
 def test_an_asl_code_with_a_gap_in_years_is_refused(write_csv):
-    text = MINSAL.replace("2019;010;PIEMONTE            ;201", "2016;010;PIEMONTE            ;201")
-    path = write_csv(text.encode("latin-1"), name="beds.csv")
+    path = write_csv(minsal(beds_row("2016", "010", "PIEMONTE", "201", "1"),
+                            beds_row("2018", "010", "PIEMONTE", "201", "1")), name="beds.csv")
     with pytest.raises(DataValidationError, match="with a gap"):
         lookups.italy_units(lookups.read_minsal_units(path))
 

@@ -30,6 +30,7 @@ from matplotlib.axes import Axes
 from scipy import stats
 
 from casestudy.errors import CaseStudyError
+from casestudy.indicators.compare import _carry
 
 #: Control-limit levels of a funnel plot: 95% (about 2 SD) and 99.8% (about 3 SD).
 LEVELS = (0.95, 0.998)
@@ -54,14 +55,6 @@ def _check(df: pd.DataFrame, unit: str, case: str, time: str) -> pd.DataFrame:
         raise CaseStudyError(f"unit {cases_per_unit.index[cases_per_unit > 1][0]!r} is given "
                              "more than one case")
     return frame
-
-
-def _carry(part: pd.DataFrame) -> dict[str, str]:
-    out = {}
-    for col in ("unit", "source_id"):
-        if col in part.columns:
-            out[col] = ";".join(dict.fromkeys(str(v) for v in part[col].dropna()))
-    return out
 
 
 def latest_common(df: pd.DataFrame, *, unit: str = "geography", case: str = "case",
