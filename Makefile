@@ -14,20 +14,58 @@ export PYTHONHASHSEED := 0
 export SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help report test validate lab bench clean strip lint kernel venv pdf
+.PHONY: help report test validate lab bench clean strip lint kernel venv pdf lock
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-# The venv is rebuilt when missing or older than pyproject.toml.
-$(STAMP): pyproject.toml
+# The environment is locked: requirements.lock pins every package, with hashes, for the
+# Python in .python-version (see README, "The locked environment"). The venv is refreshed
+# when the lock, pyproject.toml or that version changes.
+LOCK := requirements.lock
+PYTHON_WANTED := $(shell cat .python-version)
+
+# Stops set-up with the required and the found Python, or when pyproject.toml's
+# dependencies changed since the lock was made (its first line records their digest).
+define CHECK_SETUP
+import hashlib, json, sys, tomllib
+want = "$(PYTHON_WANTED)"
+have = "%d.%d" % sys.version_info[:2]
+if have != want:
+    sys.exit(f"casestudy: the environment is locked for Python {want} (.python-version); "
+             f"found Python {have} at {sys.executable}. Install Python {want} and run "
+             f"make PYTHON=python{want} ...")
+project = tomllib.load(open("pyproject.toml", "rb"))["project"]
+deps = json.dumps([project["dependencies"], project.get("optional-dependencies", {})],
+                  sort_keys=True)
+digest = hashlib.sha256(deps.encode()).hexdigest()[:16]
+if sys.argv[1:] == ["--digest"]:
+    print(digest)
+elif f"dependencies {digest}" not in open("$(LOCK)", encoding="utf-8").readline():
+    sys.exit("casestudy: pyproject.toml's dependencies changed since $(LOCK) was made; "
+             "run `make lock` and commit the new lock")
+endef
+export CHECK_SETUP
+
+$(STAMP): pyproject.toml $(LOCK) .python-version
+	@$(PYTHON) -c "$$CHECK_SETUP"
 	@echo "Setting up $(VENV) (Python: $$($(PYTHON) --version))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# (grep drops this machine's pip notices about absent local mirrors; pip's status stands)
-	@$(BIN)/python -m pip install --quiet -e '.[dev]' 2> >(grep -v "is ignored" >&2)
+	@$(BIN)/python -m pip install --quiet --require-hashes -r $(LOCK) 2> >(grep -v "is ignored" >&2)
+	@$(BIN)/python -m pip install --quiet --no-deps -e . 2> >(grep -v "is ignored" >&2)
 	@# Build matplotlib's font cache now, so its one-off notice never lands in a report.
 	@$(BIN)/python -c "import matplotlib.font_manager"
 	@touch $@
+
+lock: ## Re-resolve requirements.lock (exact versions + hashes) with uv; commit the result
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/python -m pip install --quiet "uv>=0.9,<1" 2> >(grep -v "is ignored" >&2)
+	@echo "# casestudy lock for Python $(PYTHON_WANTED); pyproject dependencies $$($(PYTHON) -c "$$CHECK_SETUP" --digest)" > $(LOCK).tmp
+	@$(BIN)/uv pip compile pyproject.toml --extra dev --universal --generate-hashes \
+		--python-version $(PYTHON_WANTED) --no-header --quiet >> $(LOCK).tmp
+	@mv $(LOCK).tmp $(LOCK)
+	@echo "wrote $(LOCK): $$(grep -c '==' $(LOCK)) packages pinned"
 
 $(KERNEL_STAMP): $(STAMP)
 	@$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (casestudy)" > /dev/null

@@ -1,70 +1,139 @@
-"""Report pipeline benchmark: full build, no-op rebuild, and overhead per notebook.
+"""Report pipeline benchmark: the speed an analyst feels (issue 13; issue 2's overhead too).
 
-Builds the project's notebooks into a temporary folder (the real reports/ is untouched):
+Builds the project's notebooks into a temporary folder (the real reports/ is untouched) and
+prints each figure with its target and the ratio figure / target, all measured in this run:
 
-- full build from scratch: wall time of ``report.build`` with empty outputs;
-- no-op rebuild: wall time of a fresh ``python`` process running the same build again,
-  so interpreter start-up counts as it does for ``make report``;
-- overhead per notebook: (full build wall time - summed cell execution time) / notebooks.
-  Notebooks run in parallel, so this can fall below zero; the same figure for a serial
-  build (one notebook at a time) is printed too, as the cost of a kernel, the bookkeeping
-  and the HTML per notebook.
-
-Targets (issue 2): no-op under 1 s; overhead at most 1.0 s per notebook on 2 cores.
+- slowest ten cells of the whole set (from the build records); target: every cell < 2 s;
+- full build from scratch (wall time of ``report.build`` with empty outputs); target 15 s;
+- no-op rebuild: a fresh ``python`` running the same build again, so interpreter start-up
+  counts as it does for ``make report``; target 0.2 s;
+- one notebook changed (a markdown cell edited): its rebuild against its own cell time
+  + 1.5 s;
+- overhead per notebook: (full build - summed cell time) / notebooks (issue 2: ≤ 1 s);
+- ``import casestudy`` in a fresh interpreter (``-X importtime``); target 0.3 s;
+- ``make test``'s pytest run (skipped with ``--no-tests``): target 90 s;
+- the two-clone check: a second full build in another folder with another ``HOME``
+  gives the same bytes (HTML, figures, executed notebooks); target 0 differing files.
 """
 
 from __future__ import annotations
 
 import os
+import re
+import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from hashlib import sha256
 from pathlib import Path
+
+import nbformat
 
 from casestudy import report
 
 ROOT = Path(__file__).resolve().parent.parent
-NOOP_TARGET_S = 1.0
-OVERHEAD_TARGET_S = 1.0
+TARGETS = {"cell": 2.0, "full": 15.0, "noop": 0.2, "change": 1.5, "overhead": 1.0,
+           "import": 0.3, "tests": 90.0}
+
+
+def line(label: str, seconds: float, target: float, note: str = "") -> None:
+    print(f"{label:<34} {seconds:7.2f} s  target < {target:5.1f} s  ratio "
+          f"{seconds / target:5.2f}{'  ' + note if note else ''}")
+
+
+def import_seconds() -> float:
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", "import casestudy"],
+                         capture_output=True, text=True, check=True).stderr
+    # The last line for the package itself carries the cumulative time in microseconds.
+    cumulative = [int(m.group(1)) for m in re.finditer(r"\|\s+(\d+) \| casestudy$", out,
+                                                        flags=re.M)]
+    return cumulative[-1] / 1e6
+
+
+def noop_seconds(layout: report.Layout) -> float:
+    code = ("from pathlib import Path; from casestudy import report; "
+            f"report.build(layout=report.Layout(Path({str(layout.notebooks)!r}), "
+            f"Path({str(layout.reports)!r}), Path({str(layout.figures)!r}), "
+            f"Path({str(ROOT)!r})))")
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL,
+                   env=os.environ | {"PYTHONHASHSEED": "0"})
+    return time.perf_counter() - started
+
+
+def digests(layout: report.Layout) -> dict[str, str]:
+    return {f"{base.name}/{p.relative_to(base)}": sha256(p.read_bytes()).hexdigest()
+            for base in (layout.reports, layout.figures) for p in sorted(base.rglob("*"))
+            if p.is_file() and ".build" not in p.parts}
+
+
+def second_clone(first: report.Layout, tmp: str) -> int:
+    """Build again from a copy of the notebooks elsewhere, with another HOME; count the
+    files whose bytes differ from the first build's (or exist in one build only)."""
+    other = Path(tmp) / "elsewhere" / "clone"
+    shutil.copytree(first.notebooks, other / "notebooks")
+    home = Path(tmp) / "another-home"
+    home.mkdir()
+    layout = report.Layout(other / "notebooks", other / "reports", other / "figures", ROOT)
+    saved = os.environ.get("HOME")
+    os.environ["HOME"] = str(home)
+    try:
+        if not report.build(layout=layout).ok:
+            sys.exit("benchmark build (second clone) failed")
+    finally:
+        if saved is not None:
+            os.environ["HOME"] = saved
+    a, b = digests(first), digests(layout)
+    return sum(a.get(k) != b.get(k) for k in a.keys() | b.keys())
 
 
 def main() -> None:
+    run_tests = "--no-tests" not in sys.argv
     with tempfile.TemporaryDirectory() as tmp:
-        layout = report.Layout(ROOT / "notebooks", Path(tmp) / "reports", Path(tmp) / "figures",
-                               ROOT)
+        notebooks = Path(tmp) / "notebooks"
+        shutil.copytree(ROOT / "notebooks", notebooks)
+        layout = report.Layout(notebooks, Path(tmp) / "reports", Path(tmp) / "figures", ROOT)
         started = time.perf_counter()
         result = report.build(layout=layout)
         full = time.perf_counter() - started
         if not result.ok:
             sys.exit("benchmark build failed")
-        cells = sum(n.cell_seconds for n in result.notebooks)
+        differing = second_clone(layout, tmp)
+        cells = report.cell_times(layout)
+        summed = sum(n.cell_seconds for n in result.notebooks)
         n = len(result.notebooks)
-        code = ("from pathlib import Path; from casestudy import report; "
-                f"report.build(layout=report.Layout(Path({str(layout.notebooks)!r}), "
-                f"Path({str(layout.reports)!r}), Path({str(layout.figures)!r}), "
-                f"Path({str(ROOT)!r})))")
+        noop = noop_seconds(layout)
+
+        changed = min(result.notebooks, key=lambda r: r.cell_seconds)
+        path = notebooks / changed.name
+        nb = nbformat.read(path, as_version=4)
+        nb.cells[0].source += "\n\n(Edited by the benchmark.)"
+        nbformat.write(nb, path)
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", code], check=True, stdout=subprocess.DEVNULL,
-                       env=os.environ | {"PYTHONHASHSEED": "0"})
-        noop = time.perf_counter() - started
-        serial_layout = report.Layout(layout.notebooks, Path(tmp) / "serial",
-                                      Path(tmp) / "serial-figures", ROOT)
+        rebuilt = report.build(layout=layout)
+        change = time.perf_counter() - started
+        own = next(r for r in rebuilt.notebooks if r.name == changed.name)
+
+    print(f"cores: {os.cpu_count()}, notebooks: {n}, code cells: {len(cells)}")
+    print("slowest cells (from the build records):")
+    for row in cells.head(10).itertuples():
+        print(f"  {row.seconds:6.2f} s  {row.notebook} cell {row.cell}: {row.source}")
+    line("slowest cell", float(cells.seconds.max()), TARGETS["cell"],
+         f"{int((cells.seconds >= TARGETS['cell']).sum())} cells at or over the target")
+    line("full build from scratch", full, TARGETS["full"], f"(cells {summed:.1f} s)")
+    line("no-op rebuild (fresh process)", noop, TARGETS["noop"])
+    line(f"one notebook changed ({changed.name[:2]})", change,
+         own.cell_seconds + TARGETS["change"], f"(its cells {own.cell_seconds:.2f} s + 1.5 s)")
+    line("overhead per notebook", (full - summed) / n, TARGETS["overhead"])
+    line("import casestudy", import_seconds(), TARGETS["import"])
+    print(f"two clones (other folder, other HOME): {differing} differing files (target 0)")
+    if run_tests:
         started = time.perf_counter()
-        serial = report.build(layout=serial_layout, jobs=1)
-        serial_full = time.perf_counter() - started
-        serial_cells = sum(n.cell_seconds for n in serial.notebooks)
-    overhead = (full - cells) / n
-    serial_overhead = (serial_full - serial_cells) / n
-    print(f"cores: {os.cpu_count()}, notebooks: {n}")
-    print(f"full build from scratch: {full:.2f} s (summed cell execution {cells:.2f} s)")
-    print(f"no-op rebuild:           {noop:.2f} s  target < {NOOP_TARGET_S:.1f} s  "
-          f"ratio {noop / NOOP_TARGET_S:.2f}")
-    print(f"overhead per notebook:   {overhead:.2f} s  target <= {OVERHEAD_TARGET_S:.1f} s  "
-          f"ratio {overhead / OVERHEAD_TARGET_S:.2f}")
-    print(f"  serial build (jobs=1): {serial_full:.2f} s, cells {serial_cells:.2f} s, "
-          f"overhead per notebook {serial_overhead:.2f} s  "
-          f"ratio {serial_overhead / OVERHEAD_TARGET_S:.2f}")
+        subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+                       cwd=ROOT, check=False, stdout=subprocess.DEVNULL)
+        line("test suite (make test's pytest)", time.perf_counter() - started,
+             TARGETS["tests"])
 
 
 if __name__ == "__main__":

@@ -85,6 +85,8 @@ class NotebookResult:
     seconds: float = 0.0
     cell_seconds: float = 0.0
     error: str | None = None
+    #: (cell index, seconds) of every code cell that ran, in order.
+    cells: list[tuple[int, float]] = field(default_factory=list)
 
 
 @dataclass
@@ -119,24 +121,28 @@ def _sha(data: bytes) -> str:
 
 
 #: Libraries whose version can change a report's bytes (rendering, figures, tables).
-_OUTPUT_LIBRARIES = ("nbconvert", "nbclient", "ipykernel", "matplotlib", "seaborn", "pandas",
-                     "numpy", "scipy", "statsmodels")
+def installed_versions() -> list[str]:
+    """``name==version`` of every distribution in the environment, sorted.
+
+    Set-up installs exactly ``requirements.lock``, so this is the lock as it ran; a
+    package added by hand shows here too.
+    """
+    from importlib.metadata import distributions
+
+    return sorted({f"{d.metadata['Name'].lower()}=={d.version}" for d in distributions()
+                   if d.metadata["Name"]})
 
 
 def builder_fingerprint() -> str:
-    """One hash over what shapes every report: this package, the template and library versions."""
-    from importlib.metadata import PackageNotFoundError, version
-
+    """One hash over what shapes every report: this package, the template, the Python and
+    every installed package's version (so a change of the lock rebuilds every report)."""
     h = hashlib.sha256(sys.version.encode())
     for path in [*sorted(Path(__file__).parent.glob("*.py")), *sorted(TEMPLATE_DIR.rglob("*"))]:
         if path.is_file():
             h.update(path.name.encode())
             h.update(path.read_bytes())
-    for name in _OUTPUT_LIBRARIES:
-        try:
-            h.update(f"{name}=={version(name)}".encode())
-        except PackageNotFoundError:
-            h.update(f"{name} absent".encode())
+    for line in installed_versions():
+        h.update(line.encode() + b"\n")
     return h.hexdigest()
 
 
@@ -195,6 +201,31 @@ def _state(nb_path: Path, layout: Layout) -> dict[str, Any] | None:
     if not state_file.is_file():
         return None
     return json.loads(state_file.read_text(encoding="utf-8"))
+
+
+def cell_times(layout: Layout | None = None) -> Any:
+    """Every code cell's time in the last build of each notebook, slowest first.
+
+    Read from the build records (``reports/.build/NN_name.json``): columns ``notebook``,
+    ``cell`` (1-based, as the notebook numbers its cells), ``seconds`` and ``source`` (the
+    cell's first line).
+    """
+    import pandas as pd
+
+    layout = layout or Layout.default()
+    rows = []
+    for nb_path in discover(layout.notebooks):
+        state = _state(nb_path, layout) or {}
+        cells = read_notebook(nb_path).cells
+        for k, seconds in state.get("cells", []):
+            if k >= len(cells):  # the notebook changed since that build
+                continue
+            first = next((ln for ln in cells[k].source.splitlines() if ln.strip()), "")
+            rows.append({"notebook": nb_path.stem, "cell": k + 1, "seconds": seconds,
+                         "source": first[:80]})
+    frame = pd.DataFrame(rows, columns=["notebook", "cell", "seconds", "source"])
+    return frame.sort_values("seconds", ascending=False, kind="mergesort").reset_index(
+        drop=True)
 
 
 def is_up_to_date(nb_path: Path, layout: Layout, options: dict[str, Any],
@@ -341,8 +372,9 @@ async def _start_kernel(nb_path: Path, env: dict[str, str]) -> Any:
 
 
 async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeout: int
-                   ) -> tuple[Any, float, list[str]]:
-    """Run every code cell in ``km``'s kernel; return the notebook, cell time and files read."""
+                   ) -> tuple[Any, list[tuple[int, float]], list[str]]:
+    """Run every code cell in ``km``'s kernel; return the notebook, each code cell's
+    (index, seconds) and the files read."""
     from nbclient import NotebookClient
     from nbclient.exceptions import CellExecutionError
 
@@ -350,7 +382,7 @@ async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeou
     client = NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                             record_timing=False,
                             resources={"metadata": {"path": str(nb_path.parent)}})
-    cell_seconds = 0.0
+    cells: list[tuple[int, float]] = []
     async with client.async_setup_kernel(cleanup_kc=True):
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
@@ -364,12 +396,12 @@ async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeou
                     f"{nb_path.name}: cell {index + 1} of {len(nb.cells)} failed with "
                     f"{exc.ename}: {exc.evalue}\n    in: {first[:100]}"
                 ) from None
-            cell_seconds += time.perf_counter() - started
+            cells.append((index, time.perf_counter() - started))
         await client.kc.execute_interactive(_RECORD_MODULES, silent=True,
                                             store_history=False, timeout=timeout)
     deps = (staging / ".deps").read_text(encoding="utf-8").splitlines()
     reads = sorted({_rel(Path(line[2:]), layout) for line in deps if line.startswith("R ")})
-    return nb, cell_seconds, reads
+    return nb, cells, reads
 
 
 def _import_nbclient() -> None:
@@ -413,7 +445,8 @@ class _Renderer:
 
 
 def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layout,
-            stamp_inputs: tuple[list[str], dict[str, Any], str], seconds: float) -> None:
+            stamp_inputs: tuple[list[str], dict[str, Any], str], seconds: float,
+            cells: list[tuple[int, float]]) -> None:
     """Move a successful notebook's outputs into place, figures first, state last."""
     import nbformat
 
@@ -429,7 +462,8 @@ def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layou
     atomic_write(body_path, html_text)
     reads, options, builder = stamp_inputs
     state = {"stamp": _stamp(nb_path, reads, layout, options, builder), "reads": reads,
-             "writes": writes, "seconds": round(seconds, 1)}
+             "writes": writes, "seconds": round(seconds, 1),
+             "cells": [[k, round(secs, 3)] for k, secs in cells]}
     atomic_write(layout.state / f"{nb_path.stem}.json", json.dumps(state, indent=1) + "\n")
 
 
@@ -514,15 +548,17 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             try:
                 km = await _start_kernel(nb_path, _kernel_env(layout, staging, nb_path))
                 await nbclient_ready
-                nb, cell_seconds, reads = await _execute(nb_path, km, staging, layout,
-                                                         timeout)
+                nb, cells, reads = await _execute(nb_path, km, staging, layout, timeout)
+                cell_seconds = sum(seconds for _, seconds in cells)
                 render = await renderer
                 _sanitise(nb, layout, staging)
                 title, _ = title_and_summary(nb_path)
                 html_text = render.render(nb, nb_path.name, title)
                 took = time.perf_counter() - started
-                _commit(nb_path, nb, html_text, staging, layout, (reads, options, builder), took)
-                results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds)
+                _commit(nb_path, nb, html_text, staging, layout, (reads, options, builder), took,
+                        cells)
+                results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds,
+                                                       cells=cells)
                 _say(f"  {nb_path.stem:<32} built in {took:5.1f} s "
                      f"(cells {cell_seconds:.1f} s)")
             except ReportError as exc:
