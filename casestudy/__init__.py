@@ -6,6 +6,13 @@ Heavy modules load on first use, so ``casestudy report`` starts fast.
 >>> import casestudy
 >>> casestudy.cases.codes()
 ('NL', 'IT', 'SCO', 'ENG')
+
+Every public module is reachable as an attribute (``casestudy.governance``):
+
+>>> import pkgutil
+>>> sorted({m.name for m in pkgutil.iter_modules(casestudy.__path__)
+...         if not m.name.startswith("_")} - casestudy._MODULES)
+[]
 """
 
 from __future__ import annotations
@@ -15,8 +22,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
-_MODULES = {"casebase", "cases", "data", "errors", "extract", "fetch", "impact", "indicators",
-            "paths", "plots", "qca", "qual", "report", "sources", "spc"}
+_MODULES = {"captions", "casebase", "cases", "cli", "data", "errors", "extract", "fetch",
+            "governance", "impact", "indicators", "lookups", "paths", "plots", "qca", "qual",
+            "report", "sources", "spc", "synthesis", "tables"}
 _FUNCTIONS = {
     "load": "data",
     "load_casebase": "data",

@@ -174,13 +174,8 @@ def test_printing_without_built_reports_is_an_error(tmp_path):
         pdf.write(tmp_path, ["01_a"])
 
 
-def test_inline_images_keep_at_most_twice_their_shown_width():
-    big, small = png_uri(2400, 1200), png_uri(600, 300)
-    html = (f'<img src="{big}" alt="a" width="800" height="400">'
-            f'<img src="{big}" alt="b"><img src="{small}" alt="c" width="500">')
-    out = page.shrink_images(html)
-    sizes = [Image.open(io.BytesIO(base64.b64decode(m))).size
-             for m in re.findall(r"base64,([^\"]+)", out)]
-    assert sizes == [(1600, 800), (1800, 900), (600, 300)]
-    assert 'alt="a" width="800" height="400"' in out
-    assert page.shrink_images(out) == out
+def test_assemble_keeps_the_images_plots_show_rendered():
+    big = png_uri(2400, 1200)
+    main = f'<figure class="cs-figure" id="fig-1-1"><img src="{big}" alt="a" width="800">'
+    done = page.assemble(body(main), "01_a.ipynb", None, None, {})
+    assert f'<img src="{big}" alt="a" width="800">' in done.html

@@ -215,6 +215,7 @@ def governance_maps(data: pd.DataFrame, *, bodies: pd.DataFrame,
     for ax, code in zip(axes[0], wanted, strict=True):
         governance_map(data, bodies=bodies, case=code, ax=ax, legend=False)
     present = [r for r in RELATIONS if r in set(data["relation"].astype(str))]
-    fig.legend(handles=_handles(present), loc="outside lower center", ncol=len(present),
+    # Above the maps: below them, savefig's tight box puts the legend on the source footer.
+    fig.legend(handles=_handles(present), loc="outside upper center", ncol=len(present),
                fontsize=8, handlelength=4)
     return fig

@@ -221,49 +221,14 @@ def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
     return uri, html.unescape(alt.group(1)) if alt and alt.group(1).strip() else None
 
 
-_IMG_TAG = re.compile(r'<img\s[^>]*src="data:image/png;base64,([^"]+)"[^>]*>')
-_WIDTH_ATTR = re.compile(r'\bwidth="(\d+)"')
-#: Inline images wider than this (in image pixels) are scaled down where the tag does not
-#: say how wide the image is shown: twice a 900-pixel column, for high-density screens.
-MAX_IMAGE_PX = 1800
-
-
-def shrink_images(body: str) -> str:
-    """Inline PNGs scaled down to twice the width they are shown at, in a 256-colour palette.
-
-    Figures are saved at print resolution in ``figures/``; a page that carried those bytes
-    would pass 2.5 MB with a few panels. Pixels beyond twice the displayed width are never
-    seen on screen, so the page keeps only those.
-    """
-    from PIL import Image
-
-    def shrink(match: re.Match[str]) -> str:
-        tag, data = match.group(0), match.group(1)
-        head = base64.b64decode(data[:44])  # the IHDR chunk: width at bytes 16-20
-        px = int.from_bytes(head[16:20], "big")
-        shown = _WIDTH_ATTR.search(tag)
-        limit = min(2 * int(shown.group(1)), MAX_IMAGE_PX) if shown else MAX_IMAGE_PX
-        if px <= limit:
-            return tag
-        image = Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")
-        image = image.resize((limit, round(image.height * limit / image.width)),
-                             Image.Resampling.LANCZOS)
-        # Resampling multiplies a chart's few flat colours into many shades, which PNG
-        # packs worse than the larger original; a 256-colour palette packs them again.
-        image = image.quantize(colors=256, method=Image.Quantize.FASTOCTREE,
-                               dither=Image.Dither.NONE)
-        out = io.BytesIO()
-        image.save(out, format="PNG", optimize=True)
-        return tag.replace(data, base64.b64encode(out.getvalue()).decode("ascii"), 1)
-
-    return _IMG_TAG.sub(shrink, body)
-
-
 def assemble(body: str, notebook: str, previous: Link | None, following: Link | None,
              sources: dict[str, dict[str, str]]) -> Page:
-    """Fill a rendered body's placeholders and shrink its images; ``notebook`` names it in
-    errors."""
-    body = shrink_images(body)
+    """Fill a rendered body's placeholders; ``notebook`` names it in errors.
+
+    Images are left as they are: ``plots.show``, which knows the width a figure is shown
+    at, has already rendered it at twice that, so a second, lossy pass here would only
+    blur it.
+    """
     page = body.replace(REFERENCES, references(cited_ids(body), sources, notebook), 1)
     toc = contents(page)
     page = page.replace(TOC, toc, 1) if TOC in page else page.replace("<main>", "<main>" + toc, 1)
