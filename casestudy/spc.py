@@ -338,10 +338,12 @@ class SPCResult:
         # than a layout engine: shared axes and constrained layout make matplotlib measure
         # every panel's ticks against every other's (quadratic in the panels), which took
         # seconds for 33 partnerships.
-        fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, 1.9 * nrows + 0.4),
-                                 squeeze=False)
-        fig.subplots_adjust(left=0.05, right=0.99, bottom=0.4 / (1.9 * nrows + 0.4) + 0.02,
-                            top=1 - 0.5 / (1.9 * nrows + 0.4), wspace=0.25, hspace=0.55)
+        # Inches kept free above the panels: their own titles, and the figure's title.
+        head = 0.45 + (0.5 if title else 0.0)
+        height = 1.9 * nrows + 0.4 + head
+        fig, axes = plt.subplots(nrows, ncols, figsize=(2.6 * ncols, height), squeeze=False)
+        fig.subplots_adjust(left=0.05, right=0.99, bottom=0.4 / height + 0.02,
+                            top=1 - head / height, wspace=0.25, hspace=0.55)
         index = self.points["index"]
         ticks, labels = _shared_ticks(index)
         lo, hi = _padded(index)
@@ -358,7 +360,7 @@ class SPCResult:
         for a in axes.flat[len(facets):]:
             a.set_visible(False)
         if title:
-            fig.suptitle(title)
+            fig.suptitle(title, y=1 - 0.12 / height, va="top")
         return fig
 
 
