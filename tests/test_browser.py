@@ -20,7 +20,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from casestudy import report
 from casestudy.report import pdf
 
-pytestmark = pytest.mark.slow
+# With the notebook test on the worker that builds ``real_reports`` (see conftest.py).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real_reports")]
 
 #: axe-core's tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]

@@ -26,6 +26,7 @@ def test_committed_without_outputs_and_with_a_title(path):
 
 
 @pytest.mark.slow
+@pytest.mark.xdist_group("real_reports")  # one worker builds the set, see conftest.py
 def test_every_notebook_builds_clean(real_reports):
     layout, result = real_reports
     assert result.ok, [n.error for n in result.notebooks if n.error]
