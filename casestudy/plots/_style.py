@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib as mpl
@@ -89,6 +90,13 @@ def savefig(fig: Figure, name: str, *, directory: Path | None = None) -> list[Pa
     figure gives the same bytes every build. Both files are cut to the figure's tight
     bounding box (footers below the axes included).
     """
+    return save_files(fig, name, directory=directory)[0]
+
+
+def save_files(fig: Figure, name: str, *, directory: Path | None = None
+               ) -> tuple[list[Path], Bbox]:
+    """``savefig``, also returning the bounding box the files were cut to, so that further
+    renderings (``plots.show``'s page image) need not measure the figure again."""
     use_style()
     directory = directory or data.figures_dir()
     out = []
@@ -96,18 +104,25 @@ def savefig(fig: Figure, name: str, *, directory: Path | None = None) -> list[Pa
     # measure it; on a many-panel figure that doubles the cost of saving. Laid out and
     # measured once here, the files are drawn once each.
     bbox = tight_bbox(fig)
-    engine = fig.get_layout_engine()
-    fig.set_layout_engine("none")
-    try:
+    with layout_done(fig):
         for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
             target = directory / f"{name}.{ext}"
             with data.atomic_path(target) as tmp:
                 fig.savefig(tmp, format=ext, metadata=meta, bbox_inches=bbox)
             data.record_dependency("W", target)
             out.append(target)
+    return out, bbox
+
+
+@contextmanager
+def layout_done(fig: Figure) -> Iterator[None]:
+    """The figure's layout engine switched off (its last layout kept) for the block."""
+    engine = fig.get_layout_engine()
+    fig.set_layout_engine("none")
+    try:
+        yield
     finally:
         fig.set_layout_engine(engine)
-    return out
 
 
 def tight_bbox(fig: Figure) -> Bbox:
