@@ -71,7 +71,7 @@ def _notebook(path: Path, n: int, title: str) -> None:
     nbformat.write(nb, path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_reports(tmp_path_factory: pytest.TempPathFactory,
                  ) -> tuple[report.Layout, report.BuildResult]:
     root = tmp_path_factory.mktemp("tiny-set")
@@ -176,12 +176,22 @@ def _audits(browser: Any, layout: report.Layout) -> dict[str, Audit]:
     return {p.name: audit(browser, p) for p in pages}
 
 
+@pytest.fixture(scope="session")
+def audit_cache() -> dict[str, dict[str, Audit]]:
+    """Each set audited once per session: pytest may interleave the two params' tests (it
+    did under pytest-xdist), and every switch would otherwise audit the set again."""
+    return {}
+
+
 @pytest.fixture(scope="module", params=["tiny", pytest.param("real", id="real-set")])
-def audits(request: pytest.FixtureRequest, chromium: None) -> dict[str, Audit]:
-    layout, result = request.getfixturevalue(f"{request.param}_reports")
-    assert result.ok, [n.error for n in result.notebooks if n.error]
-    with pdf.browser() as browser:
-        return _audits(browser, layout)
+def audits(request: pytest.FixtureRequest, chromium: None,
+           audit_cache: dict[str, dict[str, Audit]]) -> dict[str, Audit]:
+    if request.param not in audit_cache:
+        layout, result = request.getfixturevalue(f"{request.param}_reports")
+        assert result.ok, [n.error for n in result.notebooks if n.error]
+        with pdf.browser() as browser:
+            audit_cache[request.param] = _audits(browser, layout)
+    return audit_cache[request.param]
 
 
 def reports_only(audits: dict[str, Audit]) -> list[Audit]:
