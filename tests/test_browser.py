@@ -2,12 +2,14 @@
 
 Two sets: three tiny notebooks built in a temporary folder (fast; they show the report
 contract's figure and table markup directly) and the project's own notebooks, built once
-per session (the ``real_reports`` fixture, shared with test_notebooks.py). Skips, saying
-why, where Chromium or Playwright is absent; CI installs Chromium first (``.ci/run``).
+per session (the ``real_reports`` fixture; the test that every notebook builds clean is here
+too, to share that build). The browser checks skip, saying why, where Chromium or
+Playwright is absent; CI installs Chromium first (``.ci/run``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,13 +22,13 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from casestudy import report
 from casestudy.report import pdf
 
-# With the notebook test on the worker that builds ``real_reports`` (see conftest.py).
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("real_reports")]
+pytestmark = pytest.mark.slow
 
 #: axe-core's tags for WCAG 2.0, 2.1 and 2.2 at levels A and AA.
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 WIDTHS = (1280, 390)
 REPRS = ("PosixPath(", "<Axes", "<Figure size", "object at 0x")
+ROOT = Path(__file__).resolve().parent.parent
 
 SOURCES_CSV = """\
 source_id,title,publisher,year,url,licence,accessed,note
@@ -97,6 +99,24 @@ def chromium() -> None:
     ``asyncio.run`` cannot share."""
     if why := pdf.unavailable():
         pytest.skip(f"browser checks need headless Chromium: {why}")
+
+
+def test_every_notebook_builds_clean(real_reports):
+    """The project's notebooks build into reports free of stderr and local paths. Here, not in
+    test_notebooks.py, so that it shares this module's worker, and build, under xdist."""
+    layout, result = real_reports
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    notebooks = report.discover(layout.notebooks)
+    for path in notebooks:
+        executed = json.loads((layout.reports / "executed" / path.name).read_text())
+        for i, cell in enumerate(executed["cells"]):
+            for out in cell.get("outputs", []):
+                # Warnings and other stderr text would end up in front of reviewers.
+                assert out.get("name") != "stderr", f"{path.name} cell {i + 1}: {out['text']}"
+        page = (layout.reports / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert str(ROOT) not in page
+    assert len(notebooks) == len(list((ROOT / "notebooks").glob("*.ipynb")))
+    assert len(list(layout.figures.glob("*.png"))) >= len(notebooks)
 
 
 @dataclass
