@@ -47,7 +47,11 @@ def write_csv(tmp_path: Path) -> Callable[..., Path]:
 @pytest.fixture(scope="session")
 def real_reports(tmp_path_factory: pytest.TempPathFactory):
     """The project's own notebooks built once per session into a temporary folder, shared by
-    the pipeline test and the browser tests (building the set takes minutes)."""
+    the notebook build test and the browser tests (building the set takes minutes).
+
+    Session scope is per process: under pytest-xdist (``--dist loadfile``) only
+    tests/test_browser.py uses it, so that one worker builds the set, once.
+    """
     from casestudy import report
 
     out = tmp_path_factory.mktemp("real-set")

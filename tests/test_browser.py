@@ -2,12 +2,14 @@
 
 Two sets: three tiny notebooks built in a temporary folder (fast; they show the report
 contract's figure and table markup directly) and the project's own notebooks, built once
-per session (the ``real_reports`` fixture, shared with test_notebooks.py). Skips, saying
-why, where Chromium or Playwright is absent; CI installs Chromium first (``.ci/run``).
+per session (the ``real_reports`` fixture; the test that every notebook builds clean is here
+too, to share that build). The browser checks skip, saying why, where Chromium or
+Playwright is absent; CI installs Chromium first (``.ci/run``).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,7 @@ pytestmark = pytest.mark.slow
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 WIDTHS = (1280, 390)
 REPRS = ("PosixPath(", "<Axes", "<Figure size", "object at 0x")
+ROOT = Path(__file__).resolve().parent.parent
 
 SOURCES_CSV = """\
 source_id,title,publisher,year,url,licence,accessed,note
@@ -70,7 +73,7 @@ def _notebook(path: Path, n: int, title: str) -> None:
     nbformat.write(nb, path)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tiny_reports(tmp_path_factory: pytest.TempPathFactory,
                  ) -> tuple[report.Layout, report.BuildResult]:
     root = tmp_path_factory.mktemp("tiny-set")
@@ -96,6 +99,24 @@ def chromium() -> None:
     ``asyncio.run`` cannot share."""
     if why := pdf.unavailable():
         pytest.skip(f"browser checks need headless Chromium: {why}")
+
+
+def test_every_notebook_builds_clean(real_reports):
+    """The project's notebooks build into reports free of stderr and local paths. Here, not in
+    test_notebooks.py, so that it shares this module's worker, and build, under xdist."""
+    layout, result = real_reports
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    notebooks = report.discover(layout.notebooks)
+    for path in notebooks:
+        executed = json.loads((layout.reports / "executed" / path.name).read_text())
+        for i, cell in enumerate(executed["cells"]):
+            for out in cell.get("outputs", []):
+                # Warnings and other stderr text would end up in front of reviewers.
+                assert out.get("name") != "stderr", f"{path.name} cell {i + 1}: {out['text']}"
+        page = (layout.reports / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert str(ROOT) not in page
+    assert len(notebooks) == len(list((ROOT / "notebooks").glob("*.ipynb")))
+    assert len(list(layout.figures.glob("*.png"))) >= len(notebooks)
 
 
 @dataclass
@@ -175,12 +196,22 @@ def _audits(browser: Any, layout: report.Layout) -> dict[str, Audit]:
     return {p.name: audit(browser, p) for p in pages}
 
 
+@pytest.fixture(scope="session")
+def audit_cache() -> dict[str, dict[str, Audit]]:
+    """Each set audited once per session: pytest may interleave the two params' tests (it
+    did under pytest-xdist), and every switch would otherwise audit the set again."""
+    return {}
+
+
 @pytest.fixture(scope="module", params=["tiny", pytest.param("real", id="real-set")])
-def audits(request: pytest.FixtureRequest, chromium: None) -> dict[str, Audit]:
-    layout, result = request.getfixturevalue(f"{request.param}_reports")
-    assert result.ok, [n.error for n in result.notebooks if n.error]
-    with pdf.browser() as browser:
-        return _audits(browser, layout)
+def audits(request: pytest.FixtureRequest, chromium: None,
+           audit_cache: dict[str, dict[str, Audit]]) -> dict[str, Audit]:
+    if request.param not in audit_cache:
+        layout, result = request.getfixturevalue(f"{request.param}_reports")
+        assert result.ok, [n.error for n in result.notebooks if n.error]
+        with pdf.browser() as browser:
+            audit_cache[request.param] = _audits(browser, layout)
+    return audit_cache[request.param]
 
 
 def reports_only(audits: dict[str, Audit]) -> list[Audit]:

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
 import json
 import re
+import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
@@ -34,11 +38,10 @@ def write_nb(path: Path, title: str, *codes: str, summary: str = "A one-line sum
     return path
 
 
-@pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> report.Layout:
-    nbs = tmp_path / "notebooks"
+def make_project(root: Path) -> report.Layout:
+    nbs = root / "notebooks"
     nbs.mkdir()
-    (tmp_path / "input.txt").write_text("first", encoding="utf-8")
+    (root / "input.txt").write_text("first", encoding="utf-8")
     write_nb(nbs / "01_alpha.ipynb", "Alpha report", FIGURE_CELL.format(name="alpha"),
              "SECRET_CODE_MARKER = 1\nprint('alpha ran')")
     write_nb(nbs / "02_beta.ipynb", "Beta <report>",
@@ -47,8 +50,44 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> report.Layout:
              "import pandas as pd\npd.DataFrame({'text': ['<script>alert(1)</script>']})",
              summary="Reads *input.txt*; see [the docs](https://example.org).")
     (nbs / "notes.ipynb").write_text("{}")  # not NN_*: ignored
+    return report.Layout(nbs, root / "reports", root / "figures", root)
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> report.Layout:
     monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
-    return report.Layout(nbs, tmp_path / "reports", tmp_path / "figures", tmp_path)
+    return make_project(tmp_path)
+
+
+@dataclass
+class FirstBuild:
+    """The project built once per module (each kernel start costs seconds): its folder, the
+    build's result and what it printed."""
+
+    root: Path
+    result: report.BuildResult
+    printed: str
+
+
+@pytest.fixture(scope="module")
+def built_once(tmp_path_factory: pytest.TempPathFactory) -> FirstBuild:
+    root = tmp_path_factory.mktemp("built")
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as mp, contextlib.redirect_stdout(printed):
+        mp.setenv("CASESTUDY_ROOT", str(root))
+        result = report.build(layout=make_project(root))
+    return FirstBuild(root, result, printed.getvalue())
+
+
+@pytest.fixture
+def built(built_once: FirstBuild, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> report.Layout:
+    """A copy of the built project in its own folder, as if ``project`` had been built in it
+    (the build records hashes and root-relative paths, so the copy is up to date)."""
+    root = tmp_path / "project"
+    shutil.copytree(built_once.root, root)
+    monkeypatch.setenv("CASESTUDY_ROOT", str(root))
+    return report.Layout(root / "notebooks", root / "reports", root / "figures", root)
 
 
 def digest_tree(layout: report.Layout) -> dict[str, str]:
@@ -64,99 +103,91 @@ def statuses(result: report.BuildResult) -> dict[str, str]:
     return {n.name: n.status for n in result.notebooks}
 
 
-def test_build_writes_reports_figures_and_index(project, capsys):
-    result = report.build(layout=project)
+def test_build_writes_reports_figures_and_index(built_once):
+    result, root = built_once.result, built_once.root
     assert result.ok
     assert statuses(result) == {"01_alpha.ipynb": "built", "02_beta.ipynb": "built"}
-    assert (project.figures / "alpha.png").is_file()
-    assert (project.figures / "alpha.svg").is_file()
-    assert (project.reports / "executed" / "01_alpha.ipynb").is_file()
-    index = (project.reports / "index.html").read_text(encoding="utf-8")
+    assert (root / "figures" / "alpha.png").is_file()
+    assert (root / "figures" / "alpha.svg").is_file()
+    assert (root / "reports" / "executed" / "01_alpha.ipynb").is_file()
+    index = (root / "reports" / "index.html").read_text(encoding="utf-8")
     assert index.index("Alpha report") < index.index("Beta &lt;report&gt;")
     assert "Reads input.txt; see the docs." in index
-    out = capsys.readouterr().out
-    assert re.search(r"01_alpha\s+built in\s+[\d.]+ s \(cells [\d.]+ s\)", out)
+    assert re.search(r"01_alpha\s+built in\s+[\d.]+ s \(cells [\d.]+ s\)", built_once.printed)
 
 
-def test_html_is_self_contained_escaped_and_free_of_local_paths(project):
-    report.build(layout=project)
-    page = (project.reports / "01_alpha.html").read_text(encoding="utf-8")
+def test_html_is_self_contained_escaped_and_free_of_local_paths(built, built_once):
+    page = (built.reports / "01_alpha.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in page
     assert not re.search(r"<script[^>]+src=[\"']?https?:", page)
     assert not re.search(r"<link[^>]+href=[\"']?https?:", page)
     assert not re.search(r"import\(\s*[\"']https?:", page)
     assert "cdnjs" not in page and "mathjax" not in page.lower()
-    beta = (project.reports / "02_beta.html").read_text(encoding="utf-8")
+    beta = (built.reports / "02_beta.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in beta
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in beta
-    for path in project.reports.rglob("*"):
+    for path in built.reports.rglob("*"):
         if path.is_file() and ".build" not in path.parts:
-            assert str(project.root) not in path.read_text(encoding="utf-8"), path
+            text = path.read_text(encoding="utf-8")
+            assert str(built_once.root) not in text and str(built.root) not in text, path
 
 
-def test_code_is_hidden_by_default_and_shown_on_request(project):
-    report.build(layout=project)
-    assert "SECRET_CODE_MARKER" not in (project.reports / "01_alpha.html").read_text()
-    report.build(layout=project, include_code=True)
-    assert "SECRET_CODE_MARKER" in (project.reports / "01_alpha.html").read_text()
+def test_code_is_hidden_by_default_and_shown_on_request(built):
+    assert "SECRET_CODE_MARKER" not in (built.reports / "01_alpha.html").read_text()
+    report.build(layout=built, include_code=True)
+    assert "SECRET_CODE_MARKER" in (built.reports / "01_alpha.html").read_text()
 
 
-def test_forced_rebuild_is_byte_identical(project):
-    report.build(layout=project)
-    first = digest_tree(project)
-    report.build(layout=project, force=True)
-    assert digest_tree(project) == first
-    executed = json.loads((project.reports / "executed" / "01_alpha.ipynb").read_text())
+def test_forced_rebuild_is_byte_identical(built):
+    first = digest_tree(built)
+    report.build(layout=built, force=True)
+    assert digest_tree(built) == first
+    executed = json.loads((built.reports / "executed" / "01_alpha.ipynb").read_text())
     assert all("execution" not in c["metadata"] for c in executed["cells"])
 
 
-def test_second_build_rebuilds_nothing(project):
-    report.build(layout=project)
-    mtimes = {p: p.stat().st_mtime_ns for p in project.reports.rglob("*.html")}
-    result = report.build(layout=project)
+def test_second_build_rebuilds_nothing(built):
+    mtimes = {p: p.stat().st_mtime_ns for p in built.reports.rglob("*.html")}
+    result = report.build(layout=built)
     assert set(statuses(result).values()) == {"up to date"}
-    assert {p: p.stat().st_mtime_ns for p in project.reports.rglob("*.html")} == mtimes
+    assert {p: p.stat().st_mtime_ns for p in built.reports.rglob("*.html")} == mtimes
 
 
-def test_changing_one_notebook_rebuilds_only_it(project):
-    report.build(layout=project)
-    write_nb(project.notebooks / "02_beta.ipynb", "Beta renamed", "print('changed')")
-    result = report.build(layout=project)
+def test_changing_one_notebook_rebuilds_only_it(built):
+    write_nb(built.notebooks / "02_beta.ipynb", "Beta renamed", "print('changed')")
+    result = report.build(layout=built)
     assert statuses(result) == {"01_alpha.ipynb": "up to date", "02_beta.ipynb": "built"}
-    assert "Beta renamed" in (project.reports / "index.html").read_text()
+    assert "Beta renamed" in (built.reports / "index.html").read_text()
 
 
-def test_changing_a_file_a_notebook_read_rebuilds_it(project):
-    report.build(layout=project)
-    (project.root / "input.txt").write_text("second", encoding="utf-8")
-    result = report.build(layout=project)
+def test_changing_a_file_a_notebook_read_rebuilds_it(built):
+    (built.root / "input.txt").write_text("second", encoding="utf-8")
+    result = report.build(layout=built)
     assert statuses(result) == {"01_alpha.ipynb": "up to date", "02_beta.ipynb": "built"}
-    assert "second" in (project.reports / "02_beta.html").read_text()
+    assert "second" in (built.reports / "02_beta.html").read_text()
 
 
-def test_a_missing_figure_rebuilds_its_notebook(project):
-    report.build(layout=project)
-    (project.figures / "alpha.svg").unlink()
-    result = report.build(layout=project)
+def test_a_missing_figure_rebuilds_its_notebook(built):
+    (built.figures / "alpha.svg").unlink()
+    result = report.build(layout=built)
     assert statuses(result)["01_alpha.ipynb"] == "built"
-    assert (project.figures / "alpha.svg").is_file()
+    assert (built.figures / "alpha.svg").is_file()
 
 
-def test_failing_cell_stops_with_notebook_cell_and_error_and_keeps_old_output(project,
+def test_failing_cell_stops_with_notebook_cell_and_error_and_keeps_old_output(built,
                                                                                capsys):
-    report.build(layout=project)
-    before = digest_tree(project)
-    write_nb(project.notebooks / "01_alpha.ipynb", "Alpha report",
+    before = digest_tree(built)
+    write_nb(built.notebooks / "01_alpha.ipynb", "Alpha report",
              FIGURE_CELL.format(name="alpha") + "\nx = 1", "y = 2", "1 / 0")
-    result = report.build(layout=project)
+    result = report.build(layout=built)
     assert not result.ok
     failed = next(n for n in result.notebooks if n.status == "failed")
     assert failed.name == "01_alpha.ipynb"
     assert "01_alpha.ipynb: cell 4 of 4 failed with ZeroDivisionError" in failed.error
-    assert digest_tree(project) == before  # old HTML and figures kept
-    leftovers = [p for p in project.root.rglob("*") if p.name.endswith(".tmp")]
+    assert digest_tree(built) == before  # old HTML and figures kept
+    leftovers = [p for p in built.root.rglob("*") if p.name.endswith(".tmp")]
     assert leftovers == []
-    assert [p.name for p in project.state.iterdir() if p.is_dir()] == []
+    assert [p.name for p in built.state.iterdir() if p.is_dir()] == []
     assert "FAILED" in capsys.readouterr().out
 
 
@@ -194,10 +225,9 @@ def test_index_summary_is_the_first_sentence_in_plain_text(tmp_path):
         "Counts by case in data/processed/framework_matrix.xlsx (see docs).")
 
 
-def test_imported_casestudy_modules_are_recorded_as_dependencies(project):
-    report.build(layout=project)
-    alpha = json.loads((project.state / "01_alpha.json").read_text())["reads"]
-    beta = json.loads((project.state / "02_beta.json").read_text())["reads"]
+def test_imported_casestudy_modules_are_recorded_as_dependencies(built):
+    alpha = json.loads((built.state / "01_alpha.json").read_text())["reads"]
+    beta = json.loads((built.state / "02_beta.json").read_text())["reads"]
     assert any(r.endswith("casestudy/plots/_style.py") for r in alpha)
     assert any(r.endswith("casestudy/paths.py") for r in beta)
     assert not any(r.endswith("casestudy/plots/_style.py") for r in beta)
@@ -275,17 +305,15 @@ def test_neighbours_and_sources_update_pages_without_rerunning_notebooks(cited):
     assert "Rijksoverheid (2014)" in (cited.reports / "03_gamma.html").read_text()
 
 
-def test_index_counts_figures_and_tables_and_shows_a_thumbnail(project):
-    report.build(layout=project)
-    index = (project.reports / "index.html").read_text(encoding="utf-8")
+def test_index_counts_figures_and_tables_and_shows_a_thumbnail(built):
+    index = (built.reports / "index.html").read_text(encoding="utf-8")
     assert index.count('<img class="cs-thumb" src="data:image/png;base64,') == 1  # alpha only
     assert "0 figures, 0 tables" in index
     assert "Commit: <code>none (the project is not under git)</code>" in index
 
 
-def test_reports_are_small(project):
-    report.build(layout=project)
-    assert all(p.stat().st_size < 2.5e6 for p in project.reports.glob("*.html"))
+def test_reports_are_small(built):
+    assert all(p.stat().st_size < 2.5e6 for p in built.reports.glob("*.html"))
 
 
 def test_pdf_without_a_browser_says_why_and_fails(project, monkeypatch, capsys):

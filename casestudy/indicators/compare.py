@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from matplotlib.axes import Axes
 
 from casestudy import cases
@@ -339,6 +338,11 @@ def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0,
     >>> round(float(result.loc[0, "slope_per_year"]), 9), result.loc[0, "direction"]
     (-0.25, 'converging')
     """
+    # statsmodels takes seconds to import; ``casestudy.plots`` (via the funnel) imports
+    # this module, so the import waits until a trend is fitted.
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
+
     frame = _check(df, by)
     common = _common_years(frame, by)
     year_rows, trend_rows = [], []
@@ -358,7 +362,7 @@ def convergence(df: pd.DataFrame, *, by: str = "geography", ddof: int = 0,
         if len(stats) >= 2:
             # Years counted from the first one keep the design matrix well conditioned.
             elapsed = stats.index.to_numpy(dtype=float) - stats.index.min()
-            fit = sm.OLS(stats["cv"].to_numpy(), sm.add_constant(elapsed)).fit()
+            fit = OLS(stats["cv"].to_numpy(), add_constant(elapsed)).fit()
             slope = float(fit.params[1])
             p_value = float(fit.pvalues[1]) if len(stats) >= 3 else np.nan
         if len(stats) < 3:

@@ -7,15 +7,21 @@ conventions, stated there). Points take their case's registry colour; units outs
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from casestudy import cases
 from casestudy.errors import CaseStudyError
-from casestudy.indicators.units import LEVELS, Funnel
-from casestudy.indicators.units import funnel as funnel_table
 from casestudy.plots._style import new_axes, source_footer
+
+if TYPE_CHECKING:
+    from casestudy.indicators.units import Funnel
+
+# The unit comparisons (and scipy.stats, which they need) load when a funnel is drawn:
+# ``casestudy.plots`` imports this module, and most notebooks draw no funnel.
 
 
 def funnel(data: pd.DataFrame, *, x: str, y: str, unit: str = "geography",
@@ -51,6 +57,8 @@ def funnel(data: pd.DataFrame, *, x: str, y: str, unit: str = "geography",
     if y_is == "rate":
         numerator = "_numerator"
         frame[numerator] = pd.to_numeric(frame[y]) * pd.to_numeric(frame[x]) / multiplier
+    from casestudy.indicators.units import funnel as funnel_table
+
     result = funnel_table(frame, numerator=numerator, denominator=x, unit=unit, case=case,
                           statistic=statistic, method=method, multiplier=multiplier,
                           target=target, overdispersion_adjust=overdispersion_adjust)
@@ -68,6 +76,8 @@ def draw_funnel(result: Funnel, *, unit: str = "geography", max_labels: int = 8,
                 xlabel: str = "denominator", ylabel: str = "value",
                 title: str | None = None, ax: Axes | None = None) -> Axes:
     """Draw a ``Funnel`` result: pooled value, limits, units, names of 99.8% outliers."""
+    from casestudy.indicators.units import LEVELS
+
     ax = new_axes(ax)
     colour = cases.palette([result.case])[result.case]
     curve = result.curve

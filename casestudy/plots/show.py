@@ -26,10 +26,11 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
 
 from casestudy import captions
 from casestudy.errors import CaseStudyError
-from casestudy.plots._style import SOURCE_IDS_ATTR, savefig
+from casestudy.plots._style import SOURCE_IDS_ATTR, layout_done, save_files
 from casestudy.plots.alt import alt_text, sentence
 
 #: Width at which a figure is shown in the report (the page's text column), in CSS pixels.
@@ -135,30 +136,32 @@ def show(fig: Figure | Axes, name: str, *, caption: str | None = None,
             )
         ids = captions.source_ids(source_ids if source_ids is not None
                                   else getattr(figure, SOURCE_IDS_ATTR, None))
-        files = savefig(figure, name, directory=directory)
+        files, bbox = save_files(figure, name, directory=directory)
         # Described after saving: the figure has been drawn, so its tick labels exist.
         description = alt_text(figure, text, alt)
         shown = ShownFigure(name, captions.next_number("figure"), text, description, files,
                             ids)
         shown.width_px, shown.height_px = _png_size(shown.png)
-        shown.image = _page_image(figure, shown)
+        shown.image = _page_image(figure, shown, bbox)
     finally:
         # Closed even on error: a half-shown figure must not pop up under the cell.
         plt.close(figure)
     return shown
 
 
-def _page_image(figure: Figure, shown: ShownFigure) -> bytes:
+def _page_image(figure: Figure, shown: ShownFigure, bbox: Bbox) -> bytes:
     """The PNG for the page: the saved file, or, when that has more than ``DENSITY`` pixels
-    per CSS pixel shown, the same figure rendered at the resolution that gives ``DENSITY``."""
+    per CSS pixel shown, the same figure rendered at the resolution that gives ``DENSITY``
+    (cut to the box the files were cut to: laid out and measured once)."""
     png = shown.png.read_bytes()
     wanted = shown.shown_size[0] * DENSITY
     if shown.width_px <= wanted:
         return png
     dpi = plt.rcParams["savefig.dpi"] * wanted / shown.width_px
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
-                   bbox_inches="tight")
+    with layout_done(figure):
+        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
+                       bbox_inches=bbox)
     return buffer.getvalue()
 
 
