@@ -217,8 +217,10 @@ def _constraint_words(cell: str, field: dict[str, Any], note: str) -> str:
 
 
 def _describe(etype: str, cell: Any, field: dict[str, Any] | None, note: str,
-              cells: list[Any] | None, key: list[str]) -> str:
-    """A message that says what was found and what was expected, in words."""
+              key: dict[str, Any] | None) -> str:
+    """A message that says what was found and what was expected, in words.
+
+    ``key`` holds the primary-key values of the row of a primary-key error."""
     cell = "" if cell is None else str(cell)
     if etype == "type-error" and field is not None:
         ftype = field.get("type", "string")
@@ -226,10 +228,11 @@ def _describe(etype: str, cell: Any, field: dict[str, Any] | None, note: str,
     if etype == "constraint-error" and field is not None:
         return _constraint_words(cell, field, note)
     if etype in ("primary-key", "unique-error"):
-        shown = ", ".join(f"{k}={v!r}" for k, v in zip(key, cells or [], strict=False))
         where = note.replace("the same as in the row at position", "as row")
-        return (f"duplicate key ({shown}): {where}; expected each key once"
-                if shown else f"duplicate value {cell!r}: {where}; expected each value once")
+        if key:
+            shown = ", ".join(f"{k}={v!r}" for k, v in key.items())
+            return f"duplicate key ({shown}): {where}; expected each key once"
+        return f"duplicate value {cell!r}: {where}; expected each value once"
     if etype == "missing-cell":
         return "the row ends early: this cell is missing (expected one cell per column)"
     if etype == "extra-cell":
@@ -247,15 +250,16 @@ def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Pro
                    schema=Schema.from_descriptor(schema), format="csv", encoding="utf-8")
     report = res.validate(limit_errors=1000)
     fields = {f["name"]: f for f in schema["fields"]}
-    key = schema.get("primaryKey", [])
-    key = [key] if isinstance(key, str) else list(key)
+    header = list(fields)
+    primary = schema.get("primaryKey", [])
+    primary = [primary] if isinstance(primary, str) else list(primary)
     out = []
     for etype, row, name, note, cell, cells in report.flatten(
             ["type", "rowNumber", "fieldName", "note", "cell", "cells"]):
-        if etype == "primary-key":
-            header = [f["name"] for f in schema["fields"]]
-            cells = [cells[header.index(k)] for k in key] if cells else None
-        message = _describe(etype, cell, fields.get(name), note, cells, key)
+        # Only a primary-key error's cells are the row, to pick the key's values from.
+        key = ({k: cells[header.index(k)] for k in primary}
+               if etype == "primary-key" and cells else None)
+        message = _describe(etype, cell, fields.get(name), note, key)
         out.append(Problem(label, _RULES.get(etype, etype), message, row=row, column=name))
     return out
 

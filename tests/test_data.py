@@ -252,3 +252,14 @@ def test_rehash_of_the_committed_folder_changes_nothing_and_refuses_nothing(tmp_
     raw = tmp_path / "raw"
     shutil.copytree(REPO_RAW, raw)
     assert data.rehash(raw=raw) == []
+
+
+def test_unique_column_names_the_repeated_value_not_a_key(raw):
+    manifest = json.loads((raw / "datapackage.json").read_text())
+    facts = next(r for r in manifest["resources"] if r["name"] == "facts")
+    facts["schema"]["fields"][2]["constraints"] = {"unique": True}
+    (raw / "datapackage.json").write_text(json.dumps(manifest))
+    rewrite(raw, "facts.csv", FACTS.replace("ENG,2021,2,", "ENG,2021,1.5,"))
+    [problem] = data.validate(raw)
+    assert (problem.row, problem.column, problem.rule) == (3, "value", "unique")
+    assert problem.message.startswith("duplicate value '1.5'")
