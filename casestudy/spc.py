@@ -379,8 +379,7 @@ def _shared_ticks(index: pd.Series) -> tuple[list[Any], list[str]]:
     if pd.api.types.is_datetime64_any_dtype(index):
         first, last = index.min().year, index.max().year
         step = max(1, math.ceil((last - first + 1) / 5))
-        years = range(first + (first != index.min().year), last + 1, step)
-        dates = [pd.Timestamp(year=y, month=1, day=1) for y in years]
+        dates = [pd.Timestamp(year=y, month=1, day=1) for y in range(first, last + 1, step)]
         dates = [d for d in dates if index.min() <= d <= index.max()] or [index.min()]
         return [mdates.date2num(d) for d in dates], [str(d.year) for d in dates]
     values = pd.Series(index).astype(float)
