@@ -34,6 +34,7 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators import uk
 from casestudy.indicators.tidy import check_pattern, check_unique, read_table, to_number
 
@@ -246,13 +247,6 @@ def ctr_monthly(daily: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- recipes
-
-def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if constraints:
-        out["constraints"] = constraints
-    return out
-
 
 _GEO = _field("geography", required=True, pattern="E54[0-9]{6}")
 _NAME = _field("geography_name", required=True)

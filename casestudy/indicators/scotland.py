@@ -29,6 +29,7 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators import uk
 from casestudy.indicators.tidy import check_pattern, check_unique, read_table, to_number
 
@@ -271,13 +272,6 @@ def read_phs_beds(path: str | Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- recipes
-
-def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if constraints:
-        out["constraints"] = constraints
-    return out
-
 
 _CASE = _field("case", required=True, enum=["SCO"])
 _PERIOD = _field("period", "date", required=True)
