@@ -75,7 +75,8 @@ def test_a_trust_outside_the_ods_list_is_named(write_csv, names):
 
 
 @pytest.mark.parametrize(("reader", "text", "message"), [
-    (england.read_ons_icb_lookup, ONS22.replace("ICB22CD,", "ICB_CODE,"), "ICB22CD"),
+    (england.read_ons_icb_lookup, ONS22.replace("ICB22CD,", "ICB_CODE,"),
+     "column 'ICB22CD' is missing"),
     (england.read_ons_icb_lookup, ONS22.replace("QF7", "XX7"), "expected an ODS ICB code"),
     (england.read_ods_trusts, ODS.replace('"QH8"', '"E54000026"'), "expected an ODS ICB"),
     (england.read_nhse_ae_trust, TRUSTS.replace("10000", "-10"), "expected a count"),
