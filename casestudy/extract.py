@@ -60,6 +60,18 @@ class Recipe:
         return Path(self.output).stem
 
 
+def schema_field(name: str, ftype: str = "string", description: str = "",
+                 **constraints: object) -> dict[str, object]:
+    """One field of a recipe's Table Schema: ``name``, ``type``, then ``description`` and
+    ``constraints`` when given."""
+    out: dict[str, object] = {"name": name, "type": ftype}
+    if description:
+        out["description"] = description
+    if constraints:
+        out["constraints"] = constraints
+    return out
+
+
 _REGISTRY: dict[str, Recipe] = {}
 
 

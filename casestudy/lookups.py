@@ -49,6 +49,7 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import check_pattern, read_table
 
 KINDS = ("health_board", "hscp", "council_area", "icb", "region", "asl")
@@ -331,16 +332,6 @@ def build(paths: list[Path]) -> pd.DataFrame:
     if orphans:
         raise DataValidationError(Problem("units (all lookups)", "unknown-code",
                                           f"parent(s) {', '.join(orphans)} are not units"))
-    return out
-
-
-def _field(name: str, ftype: str = "string", description: str = "",
-           **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if description:
-        out["description"] = description
-    if constraints:
-        out["constraints"] = constraints
     return out
 
 

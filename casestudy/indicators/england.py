@@ -34,8 +34,15 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators import uk
-from casestudy.indicators.tidy import check_pattern, check_unique, read_table, to_number
+from casestudy.indicators.tidy import (
+    check_pattern,
+    check_unique,
+    read_table,
+    require_columns,
+    to_number,
+)
 
 ICB = r"E54\d{6}"
 QCODE = r"Q[A-Z0-9]{2}"
@@ -56,11 +63,7 @@ def read_ons_icb_lookup(path: str | Path) -> pd.DataFrame:
                                           f"(found: {', '.join(frame.columns)})", row=1))
     yy = years[0]
     cols = [f"ICB{yy}CD", f"ICB{yy}CDH", f"ICB{yy}NM", f"NHSER{yy}NM"]
-    missing = [c for c in cols if c not in frame.columns]
-    if missing:
-        raise DataValidationError(Problem(file, "missing-column", f"not an ONS ICB lookup: "
-                                          f"column '{missing[0]}' is missing", row=1,
-                                          column=missing[0]))
+    require_columns(list(frame.columns), cols, file=file, what="ONS ICB lookup")
     check_pattern(frame, cols[0], ICB, file=file, what="an ICB code (E54…)")
     check_pattern(frame, cols[1], QCODE, file=file, what="an ODS ICB code (Q…)")
     out = pd.DataFrame({"icb": frame[cols[0]].str.strip(), "qcode": frame[cols[1]].str.strip(),
@@ -246,13 +249,6 @@ def ctr_monthly(daily: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- recipes
-
-def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if constraints:
-        out["constraints"] = constraints
-    return out
-
 
 _GEO = _field("geography", required=True, pattern="E54[0-9]{6}")
 _NAME = _field("geography_name", required=True)

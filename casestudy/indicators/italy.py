@@ -32,6 +32,7 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import check_codes, check_pattern, read_table, to_number
 
 BED_TYPES = {"ACUTI": "acute", "RIABILITAZIONE": "rehabilitation",
@@ -129,13 +130,6 @@ def beds_by_unit(hospitals: pd.DataFrame) -> pd.DataFrame:
                       source_id="MINSAL-BEDS")[
         ["geography", "level", "geography_name", "case", "year", "bed_type", "indicator",
          "value", "unit", "source_id"]]
-
-
-def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if constraints:
-        out["constraints"] = constraints
-    return out
 
 
 def _build(paths: list[Path]) -> pd.DataFrame:

@@ -29,6 +29,7 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators import uk
 from casestudy.indicators.tidy import check_pattern, check_unique, read_table, to_number
 
@@ -80,17 +81,24 @@ def read_phs_council_lookup(path: str | Path) -> pd.DataFrame:
         "board": current["HB"].str.strip(), "board_name": current["HBName"].str.strip()})
 
 
+def _hospital_boards(frame: pd.DataFrame, code: str, board: str, board_pattern: str,
+                     board_what: str, *, file: str) -> pd.DataFrame:
+    """``hospital_code`` → ``board`` from a PHS codes list, one row per hospital code."""
+    codes = check_pattern(frame, code, r"[A-Z]\d{3}[A-Z]", file=file,
+                          what="a PHS location code like A111H")
+    check_pattern(frame, board, board_pattern, file=file, what=board_what)
+    out = pd.DataFrame({"hospital_code": codes, "board": frame[board].str.strip()})
+    check_unique(out, ["hospital_code"], file=file)
+    return out
+
+
 def read_phs_ae_sites(path: str | Path) -> pd.DataFrame:
     """PHS *NHS Scotland A&E sites*: ``hospital_code`` → ``board`` (closed sites included)."""
     file = str(path)
     frame = read_table(path, what="PHS A&E sites list",
                        required=["HB", "TreatmentLocationCode", "TreatmentLocationName"])
-    codes = check_pattern(frame, "TreatmentLocationCode", r"[A-Z]\d{3}[A-Z]", file=file,
-                          what="a PHS location code like A111H")
-    check_pattern(frame, "HB", BOARD, file=file, what="an NHS board code (S08…)")
-    out = pd.DataFrame({"hospital_code": codes, "board": frame["HB"].str.strip()})
-    check_unique(out, ["hospital_code"], file=file)
-    return out
+    return _hospital_boards(frame, "TreatmentLocationCode", "HB", BOARD,
+                            "an NHS board code (S08…)", file=file)
 
 
 _HOSPITAL_ALIASES = {"HospitalCode": "hospital_code", "HealthBoard": "board",
@@ -103,12 +111,8 @@ def read_phs_hospitals(path: str | Path) -> pd.DataFrame:
     file = str(path)
     frame = read_table(path, what="PHS hospital codes", aliases=_HOSPITAL_ALIASES,
                        required=["hospital_code", "board"])
-    codes = check_pattern(frame, "hospital_code", r"[A-Z]\d{3}[A-Z]", file=file,
-                          what="a PHS location code like A111H")
-    check_pattern(frame, "board", ANY_BOARD, file=file, what="an NHS board code (S08…, SB…)")
-    out = pd.DataFrame({"hospital_code": codes, "board": frame["board"].str.strip()})
-    check_unique(out, ["hospital_code"], file=file)
-    return out
+    return _hospital_boards(frame, "hospital_code", "board", ANY_BOARD,
+                            "an NHS board code (S08…, SB…)", file=file)
 
 
 _MONTHLY_ALIASES = {"NumberOfAttendancesAggregate": "attendances",
@@ -271,13 +275,6 @@ def read_phs_beds(path: str | Path) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- recipes
-
-def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if constraints:
-        out["constraints"] = constraints
-    return out
-
 
 _CASE = _field("case", required=True, enum=["SCO"])
 _PERIOD = _field("period", "date", required=True)

@@ -30,6 +30,7 @@ import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
 from casestudy.extract import Recipe, register
+from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import (
     check_codes,
     check_pattern,
@@ -270,13 +271,6 @@ def ae_scotland(hospitals: pd.DataFrame) -> pd.DataFrame:
 
 
 # --------------------------------------------------------------------------- recipes
-
-def _field(name: str, ftype: str = "string", **constraints: object) -> dict[str, object]:
-    out: dict[str, object] = {"name": name, "type": ftype}
-    if constraints:
-        out["constraints"] = constraints
-    return out
-
 
 _GEO = _field("geography", required=True, pattern="S(12|08|92)[0-9]{6}|E54[0-9]{6}")
 _CASE = _field("case", required=True, enum=["SCO", "ENG"])
