@@ -32,12 +32,7 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
     text = (f"inclS {fuzzy_incl(xv, yv):.3f}, PRI {fuzzy_pri(xv, yv):.3f}, "
             f"covS {coverage(xv, yv):.3f}")
     ax.scatter(xv, yv, color=color, s=28, zorder=3, label=text)
-    ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
-    ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-    ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-    ax.set_xlim(-0.03, 1.03)
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_aspect("equal")
+    unit_square(ax)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     legend = ax.legend(loc="upper left", fontsize=7, frameon=True)
@@ -48,6 +43,25 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
         spots = [(xi, yi, wrap_labels(list(group["label"]), sep=", "))
                  for (xi, yi), group in points.groupby(["x", "y"], sort=True)]
         place_labels(ax, spots, avoid=[legend])
+    return ax
+
+
+def unit_square(ax: Axes, *, crossover: bool = True) -> Axes:
+    """Frame ``ax`` as the unit square of set memberships: the dashed diagonal, equal aspect,
+    a small margin, and (``crossover``) faint lines at the 0.5 crossover on both axes.
+
+    >>> from casestudy.plots import new_axes
+    >>> ax = unit_square(new_axes())
+    >>> [float(v) for v in ax.get_xlim()], ax.get_aspect(), len(ax.lines)
+    ([-0.03, 1.03], 1.0, 3)
+    """
+    ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
+    if crossover:
+        ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
+        ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_aspect("equal")
     return ax
 
 

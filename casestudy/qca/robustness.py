@@ -225,6 +225,7 @@ class RobustnessFit:
         minTS and maxTS (y), with the diagonal: cases off the diagonal are where the
         alternatives disagree with the initial solution."""
         from casestudy.plots import new_axes
+        from casestudy.qca.plot import unit_square
 
         ax = new_axes(ax, figsize=(5, 5))
         m = self.members
@@ -232,10 +233,7 @@ class RobustnessFit:
                    label="minTS (intersection of test solutions)", zorder=3)
         ax.scatter(m["IS"], m["maxTS"], marker="^", color="#b35806", s=28,
                    label="maxTS (union of test solutions)", zorder=3)
-        ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
-        ax.set_xlim(-0.03, 1.03)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_aspect("equal")
+        unit_square(ax, crossover=False)
         ax.set_xlabel(f"initial solution {self.initial}")
         ax.set_ylabel("membership in the test set")
         ax.set_title("Initial solution against the test set")
