@@ -62,22 +62,26 @@ class Robustness:
         tests = [sol for k, sol in self.solutions.items() if k != key]
         return robustness_fit(self.solutions[key], tests)
 
+    @property
+    def _n_runs(self) -> int:
+        return self.runs.groupby(["scenario", "incl_cut"]).ngroups
+
+    def _heading(self) -> str:
+        return f"Robustness sweep over {self._n_runs} runs: share of runs with each term"
+
     def __repr__(self) -> str:
-        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
         body = self.table().to_string(index=False, float_format="{:.3f}".format)
-        return f"Robustness sweep over {n_runs} runs: share of runs with each term\n{body}"
+        return f"{self._heading()}\n{body}"
 
     def _repr_html_(self) -> str:
         from casestudy.qca._display import block, frame_html
 
-        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
-        return block(f"Robustness sweep over {n_runs} runs: share of runs with each term",
-                     frame_html(self.table()))
+        return block(self._heading(), frame_html(self.table()))
 
     def table(self) -> pd.DataFrame:
         """Per term: in how many of the runs it appears in some model, and the share."""
         ok = self.runs[self.runs["status"] == "ok"]
-        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
+        n_runs = self._n_runs
         per_term = (ok.groupby("term")[["scenario", "incl_cut"]]
                     .apply(lambda g: g.drop_duplicates().shape[0]))
         frame = per_term.rename("runs_with_term").reset_index()
