@@ -121,9 +121,7 @@ class ClusterDiagnostics:
 
         between = self.fit[self.fit["level"] != "pooled"]
         wide = between.pivot_table(index=["level", "group"], columns="term",
-                                   values="consistency", sort=False)
-        # Without the columns' name ("term") to_html adds a blank index column to the rows.
-        wide = wide.rename_axis(columns=None).reset_index()
+                                   values="consistency", sort=False).reset_index()
         return block(f"Cluster diagnostics of {self.model}", frame_html(self.distances()),
                      "<p>Consistency by cluster (between) and by unit (within):</p>",
                      frame_html(wide))
