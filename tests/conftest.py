@@ -6,6 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import matplotlib
+import pandas as pd
 import pytest
 
 matplotlib.use("Agg")
@@ -57,3 +58,27 @@ def real_reports(tmp_path_factory: pytest.TempPathFactory):
     out = tmp_path_factory.mktemp("real-set")
     layout = report.Layout(ROOT / "notebooks", out / "reports", out / "figures", ROOT)
     return layout, report.build(layout=layout)
+
+
+# Lipset's crisp data (LC) as R's QCA package ships it, row by row of its truth table;
+# the source and the one inference are described in tests/test_qca_reference.py.
+LC_ROWS = {  # (DEV, URB, LIT, IND, STB): (cases, SURV)
+    (1, 1, 1, 1, 1): ("BE CZ NL UK", 1),
+    (1, 0, 1, 0, 1): ("FI IE", 1),
+    (1, 0, 1, 1, 1): ("FR SE", 1),
+    (0, 0, 0, 0, 0): ("GR PT ES", 0),
+    (0, 0, 0, 0, 1): ("IT RO", 0),
+    (0, 0, 1, 0, 0): ("HU PL", 0),
+    (0, 0, 1, 0, 1): ("EE", 0),
+    (1, 0, 1, 1, 0): ("AU", 0),
+    (1, 1, 1, 1, 0): ("DE", 0),
+}
+
+
+@pytest.fixture(scope="module")
+def lc() -> pd.DataFrame:
+    """LC, one row per country, indexed by case."""
+    records = [{**dict(zip(["DEV", "URB", "LIT", "IND", "STB"], cfg, strict=True)),
+                "SURV": surv, "case": case}
+               for cfg, (cases, surv) in LC_ROWS.items() for case in cases.split()]
+    return pd.DataFrame(records).set_index("case")

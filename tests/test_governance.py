@@ -300,7 +300,11 @@ def test_table_repr_and_html(committed):
     assert {"from_name", "from_tier", "to_name", "to_tier"} <= set(table.columns)
     assert table.loc[table["relation_id"] == "ENG-R04", "to_name"].item() == "ICB chair"
     assert repr(committed).startswith("Governance(NL 17 bodies/27 relations;")
-    assert "<table>" in committed._repr_html_()
+    page = committed._repr_html_()
+    assert "<strong>Governance maps of 4 case(s)</strong>" in page
+    assert "relation types: accountable_to, funds," in page
+    assert "<th>case</th><th>bodies</th><th>relations</th>" in page
+    assert "<tr><td>NL</td><td>17</td><td>27</td>" in page
 
 
 # --------------------------------------------------------------------------- maps

@@ -73,7 +73,15 @@ def test_cluster_diagnostics_of_a_solution(solution, fuzzy):
     assert dist.loc["solution", "pooled_consistency"] == pytest.approx(
         solution.summary().loc[0, "inclS"])
     assert "Cluster diagnostics of M1: B + C" in repr(diag)
-    assert diag._repr_html_() == diag._repr_html_()
+    page = diag._repr_html_()
+    assert page == cluster_diagnostics(solution, frame, unit="board",
+                                       cluster="region")._repr_html_()
+    assert page.startswith('<div class="cs-qca"><p><strong>Cluster diagnostics of M1: B + C')
+    # The by-cluster table: one header per column and no blank index cell in the rows.
+    by_cluster = page.split("Consistency by cluster (between) and by unit (within):")[1]
+    headers = [h.split("</th>")[0] for h in by_cluster.split("<th>")[1:]]
+    assert headers == ["level", "group", "solution", "B", "C"]
+    assert "<td>between</td>\n      <td>N</td>\n      <td>0.875</td>" in by_cluster
     ax = diag.plot("C", level="within")
     assert [t.get_text() for t in ax.get_xticklabels()] == list("abcd")
     plt.close(ax.figure)

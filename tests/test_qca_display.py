@@ -63,7 +63,9 @@ def test_solution_and_model_display(data):
 def test_robustness_display(data):
     rob = robustness(data, "Y", incl_cuts=(0.8, 1.0))
     assert repr(rob).startswith("Robustness sweep over 2 runs")
-    assert "<th>term</th>" in rob._repr_html_()
+    html = rob._repr_html_()
+    assert "<strong>Robustness sweep over 2 runs: share of runs with each term</strong>" in html
+    assert "<th>term</th>" in html
 
 
 def _overlaps(ax) -> list[tuple[str, str]]:

@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from casestudy.errors import CaseStudyError, DataValidationError
 from casestudy.qca import minimize, sets_wide, truth_table
 from casestudy.qca.minimize import covered_rows, easy_terms, parse_dir_exp
-from tests.test_qca_reference import LC_ROWS
 
 
 @pytest.fixture
@@ -63,14 +62,6 @@ def test_reduced_terms_by_hand():
                       [None, frozenset({1}), None]).tolist() == [[0, -1, 0]]
     # A prime that does not contain the term gives nothing.
     assert easy_terms(np.array([[0, 0, 0]]), np.array([[1, -1, -1]]), ones).shape == (0, 3)
-
-
-@pytest.fixture(scope="module")
-def lc() -> pd.DataFrame:
-    records = [{**dict(zip(["DEV", "URB", "LIT", "IND", "STB"], cfg, strict=True)),
-                "SURV": surv, "case": case}
-               for cfg, (cases, surv) in LC_ROWS.items() for case in cases.split()]
-    return pd.DataFrame(records).set_index("case")
 
 
 def test_lipset_crisp_intermediate(lc):

@@ -6,10 +6,11 @@ Ragin (eds.) Configurational Comparative Methods, SAGE), shipped with R's QCA pa
 (Dușa) as ``data(LC)``. The package's own regression tests (testthat snapshot of
 ``minimize()``, github.com/dusadrian/QCA, tests/testthat/_snaps/minimize.md) print the
 truth table ``ttLC <- truthTable(LC, "SURV")`` (row numbers, n, incl, PRI) and the cases
-of each term; the 18 cases below are that truth table, row by row. The only inference
-is which of AU and DE sits in row 23 and which in row 31: the snapshot lists ~STB's cases
-as "GR,PT,ES; HU,PL; AU; DE", and R prints cases in row order. No expected value below
-depends on that choice except the order of those two labels.
+of each term; the 18 cases (``LC_ROWS`` and the ``lc`` fixture, in tests/conftest.py) are
+that truth table, row by row. The only inference is which of AU and DE sits in row 23 and
+which in row 31: the snapshot lists ~STB's cases as "GR,PT,ES; HU,PL; AU; DE", and R
+prints cases in row order. No expected value below depends on that choice except the
+order of those two labels.
 
 Expected solutions and parameters of fit are copied from the same snapshot.
 """
@@ -20,26 +21,6 @@ import pandas as pd
 import pytest
 
 from casestudy.qca import minimize, necessity, truth_table
-
-LC_ROWS = {  # (DEV, URB, LIT, IND, STB): (cases, SURV)
-    (1, 1, 1, 1, 1): ("BE CZ NL UK", 1),
-    (1, 0, 1, 0, 1): ("FI IE", 1),
-    (1, 0, 1, 1, 1): ("FR SE", 1),
-    (0, 0, 0, 0, 0): ("GR PT ES", 0),
-    (0, 0, 0, 0, 1): ("IT RO", 0),
-    (0, 0, 1, 0, 0): ("HU PL", 0),
-    (0, 0, 1, 0, 1): ("EE", 0),
-    (1, 0, 1, 1, 0): ("AU", 0),
-    (1, 1, 1, 1, 0): ("DE", 0),
-}
-
-
-@pytest.fixture(scope="module")
-def lc() -> pd.DataFrame:
-    records = [{**dict(zip(["DEV", "URB", "LIT", "IND", "STB"], cfg, strict=True)),
-                "SURV": surv, "case": case}
-               for cfg, (cases, surv) in LC_ROWS.items() for case in cases.split()]
-    return pd.DataFrame(records).set_index("case")
 
 
 def test_truth_table(lc):

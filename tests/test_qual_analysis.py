@@ -289,7 +289,10 @@ def test_voices_counts_every_perspective_and_tier_with_zeros(voiced):
     assert gaps.loc["independent researchers", "share"] == pytest.approx(42.9)
     assert gaps.loc["people who use services and carers", "n"] == 0
     assert "frontline staff: 0 (0%)" in repr(v)
-    assert "<table" in v._repr_html_()
+    page = v._repr_html_()
+    assert "<table" in page
+    assert ("<th>independent researchers</th><td>2</td><td>0</td><td>1</td><td>0</td><td>3</td>"
+            "<td>42.9</td></tr>") in page
     fig = v.plot()
     assert [a.get_title() for a in fig.axes] == ["Netherlands", "Scotland", "England"]
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == list(PERSPECTIVES)

@@ -21,7 +21,6 @@ Measure ids (``MEASURES``) are stable; other tables cite them as
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +30,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from casestudy import cases
+from casestudy._display import summary_html
 from casestudy.errors import CaseStudyError
 from casestudy.governance import measures as _measures
 from casestudy.governance import records
@@ -169,12 +169,8 @@ class Governance:
 
     def _repr_html_(self) -> str:
         counts = self.counts()
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in counts.columns)
-        body = "".join("<tr>" + "".join(f"<td>{html.escape(str(v))}</td>" for v in row)
-                       + "</tr>" for row in counts.itertuples(index=False))
-        return (f"<div><p>Governance maps of {len(counts)} case(s); relation types: "
-                f"{html.escape(', '.join(RELATIONS))}.</p><table><thead><tr>{head}</tr>"
-                f"</thead><tbody>{body}</tbody></table></div>")
+        return summary_html(f"Governance maps of {len(counts)} case(s)",
+                            [("relation types", ", ".join(RELATIONS))], counts)
 
 
 def load(raw: Path | None = None) -> Governance:

@@ -15,10 +15,15 @@ import pandas as pd
 def frame_html(frame: pd.DataFrame, *, decimals: int = 3) -> str:
     """A table without the pandas index, numbers at ``decimals`` places, text escaped.
 
+    The columns' name (a pivot's, say) is dropped too: ``to_html`` would give it a header
+    cell and every row a blank index cell, one column more than the table has.
+
     >>> frame_html(pd.DataFrame({"term": ["A<B"], "incl": [0.5]}))[:40]
     '<table border="1" class="dataframe cs-qc'
+    >>> "<th></th>" in frame_html(pd.DataFrame({"a": [1]}).rename_axis(columns="term"))
+    False
     """
-    return frame.to_html(index=False, escape=True, na_rep="", border=1,
+    return frame.rename_axis(columns=None).to_html(index=False, escape=True, na_rep="", border=1,
                          classes="cs-qca-table",
                          float_format=lambda v: f"{v:.{decimals}f}")
 

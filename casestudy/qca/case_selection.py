@@ -196,7 +196,7 @@ class CaseSelection:
     def plot(self, *, ax: Axes | None = None, labels: bool = True) -> Axes:
         """XY plot of solution membership against the outcome, cases marked by type."""
         from casestudy.plots import new_axes
-        from casestudy.qca.plot import place_labels, wrap_labels
+        from casestudy.qca.plot import place_labels, shared_labels, unit_square
 
         ax = new_axes(ax, figsize=(5.5, 5.5))
         colours = dict(zip(TYPES, ("#1b7837", "#a6dba0", "#762a83", "#e08214", "#888888",
@@ -206,21 +206,14 @@ class CaseSelection:
             if len(part):
                 ax.scatter(part["X"], part["Y"], s=30, color=colours[kind], label=kind,
                            zorder=3)
-        ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
-        ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-        ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-        ax.set_xlim(-0.03, 1.03)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_aspect("equal")
+        unit_square(ax)
         ax.set_xlabel(f"membership in {self.model}")
         ax.set_ylabel("outcome")
         ax.set_title("Case types for within-case study")
         legend = ax.legend(fontsize=7, loc="upper left")
         if labels:
-            spots = [(x, y, wrap_labels(list(g["case"]), sep=", "))
-                     for (x, y), g in self.cases.groupby([self.cases["X"].round(6),
-                                                          self.cases["Y"].round(6)])]
-            place_labels(ax, spots, avoid=[legend])
+            place_labels(ax, shared_labels(self.cases["X"], self.cases["Y"], self.cases["case"],
+                                           sep=", "), avoid=[legend])
         return ax
 
 

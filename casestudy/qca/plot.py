@@ -32,23 +32,48 @@ def xy_plot(data: pd.DataFrame, *, x: str, y: str, label: str | None = None,
     text = (f"inclS {fuzzy_incl(xv, yv):.3f}, PRI {fuzzy_pri(xv, yv):.3f}, "
             f"covS {coverage(xv, yv):.3f}")
     ax.scatter(xv, yv, color=color, s=28, zorder=3, label=text)
-    ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
-    ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-    ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
-    ax.set_xlim(-0.03, 1.03)
-    ax.set_ylim(-0.03, 1.03)
-    ax.set_aspect("equal")
+    unit_square(ax)
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     legend = ax.legend(loc="upper left", fontsize=7, frameon=True)
     if label is not None:
-        # Cases at the same point share one label, so none is drawn over another.
-        points = pd.DataFrame({"x": xv.round(6), "y": yv.round(6),
-                               "label": data[label].astype(str).to_numpy()})
-        spots = [(xi, yi, wrap_labels(list(group["label"]), sep=", "))
-                 for (xi, yi), group in points.groupby(["x", "y"], sort=True)]
-        place_labels(ax, spots, avoid=[legend])
+        place_labels(ax, shared_labels(xv, yv, data[label], sep=", "), avoid=[legend])
     return ax
+
+
+def unit_square(ax: Axes, *, crossover: bool = True) -> Axes:
+    """Frame ``ax`` as the unit square of set memberships: the dashed diagonal, equal aspect,
+    a small margin, and (``crossover``) faint lines at the 0.5 crossover on both axes.
+
+    >>> from casestudy.plots import new_axes
+    >>> ax = unit_square(new_axes())
+    >>> [float(v) for v in ax.get_xlim()], ax.get_aspect(), len(ax.lines)
+    ([-0.03, 1.03], 1.0, 3)
+    """
+    ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
+    if crossover:
+        ax.axhline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
+        ax.axvline(0.5, color="#bbbbbb", lw=0.6, zorder=0)
+    ax.set_xlim(-0.03, 1.03)
+    ax.set_ylim(-0.03, 1.03)
+    ax.set_aspect("equal")
+    return ax
+
+
+def shared_labels(x: Sequence[float], y: Sequence[float], labels: Sequence[object], *,
+                  per_line: int = 3, sep: str = ",") -> list[tuple[float, float, str]]:
+    """One ``(x, y, text)`` spot per distinct point (to 6 decimals), its labels wrapped by
+    :func:`wrap_labels` in the order given, so points at the same place share one label
+    and none is drawn over another; spots sorted by x, then y (for :func:`place_labels`).
+
+    >>> shared_labels([0.5, 0.2, 0.5], [1.0, 0.0, 1.0], ["a", "b", "c"])
+    [(0.2, 0.0, 'b'), (0.5, 1.0, 'a,c')]
+    """
+    points = pd.DataFrame({"x": np.round(np.asarray(x, dtype=float), 6),
+                           "y": np.round(np.asarray(y, dtype=float), 6),
+                           "label": [str(v) for v in labels]})
+    return [(float(xi), float(yi), wrap_labels(list(group["label"]), per_line=per_line, sep=sep))
+            for (xi, yi), group in points.groupby(["x", "y"], sort=True)]
 
 
 def wrap_labels(names: Sequence[str], *, per_line: int = 3, sep: str = ",") -> str:

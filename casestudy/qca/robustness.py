@@ -62,22 +62,26 @@ class Robustness:
         tests = [sol for k, sol in self.solutions.items() if k != key]
         return robustness_fit(self.solutions[key], tests)
 
+    @property
+    def _n_runs(self) -> int:
+        return self.runs.groupby(["scenario", "incl_cut"]).ngroups
+
+    def _heading(self) -> str:
+        return f"Robustness sweep over {self._n_runs} runs: share of runs with each term"
+
     def __repr__(self) -> str:
-        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
         body = self.table().to_string(index=False, float_format="{:.3f}".format)
-        return f"Robustness sweep over {n_runs} runs: share of runs with each term\n{body}"
+        return f"{self._heading()}\n{body}"
 
     def _repr_html_(self) -> str:
         from casestudy.qca._display import block, frame_html
 
-        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
-        return block(f"Robustness sweep over {n_runs} runs: share of runs with each term",
-                     frame_html(self.table()))
+        return block(self._heading(), frame_html(self.table()))
 
     def table(self) -> pd.DataFrame:
         """Per term: in how many of the runs it appears in some model, and the share."""
         ok = self.runs[self.runs["status"] == "ok"]
-        n_runs = self.runs.groupby(["scenario", "incl_cut"]).ngroups
+        n_runs = self._n_runs
         per_term = (ok.groupby("term")[["scenario", "incl_cut"]]
                     .apply(lambda g: g.drop_duplicates().shape[0]))
         frame = per_term.rename("runs_with_term").reset_index()
@@ -225,6 +229,7 @@ class RobustnessFit:
         minTS and maxTS (y), with the diagonal: cases off the diagonal are where the
         alternatives disagree with the initial solution."""
         from casestudy.plots import new_axes
+        from casestudy.qca.plot import unit_square
 
         ax = new_axes(ax, figsize=(5, 5))
         m = self.members
@@ -232,10 +237,7 @@ class RobustnessFit:
                    label="minTS (intersection of test solutions)", zorder=3)
         ax.scatter(m["IS"], m["maxTS"], marker="^", color="#b35806", s=28,
                    label="maxTS (union of test solutions)", zorder=3)
-        ax.plot([0, 1], [0, 1], color="#444444", lw=0.8, ls="--", zorder=1)
-        ax.set_xlim(-0.03, 1.03)
-        ax.set_ylim(-0.03, 1.03)
-        ax.set_aspect("equal")
+        unit_square(ax, crossover=False)
         ax.set_xlabel(f"initial solution {self.initial}")
         ax.set_ylabel("membership in the test set")
         ax.set_title("Initial solution against the test set")

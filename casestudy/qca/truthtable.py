@@ -146,7 +146,7 @@ class TruthTable:
         from casestudy.plots import new_axes
 
         ax = new_axes(ax, figsize=(5.5, 4.5))
-        from casestudy.qca.plot import place_labels, wrap_labels
+        from casestudy.qca.plot import place_labels, shared_labels
 
         markers = {"1": ("o", "#1b7837"), "0": ("x", "#762a83"), "C": ("s", "#e08214"),
                    "?": ("^", "#888888")}
@@ -164,10 +164,8 @@ class TruthTable:
         legend = ax.legend(loc="upper left", fontsize=7)
         # Rows at the same point share one label; labels are then placed clear of each
         # other (the old fixed offset drew "10,14,30" over its neighbours).
-        spots = self.rows.assign(x=self.rows["incl"].round(6), y=self.rows["PRI"].round(6))
-        labels = [(x, y, wrap_labels([str(r) for r in group.index], per_line=4))
-                  for (x, y), group in spots.groupby(["x", "y"])]
-        place_labels(ax, labels, avoid=[legend])
+        place_labels(ax, shared_labels(self.rows["incl"], self.rows["PRI"], self.rows.index,
+                                       per_line=4), avoid=[legend])
         return ax
 
 
