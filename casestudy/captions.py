@@ -25,8 +25,6 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import PurePath
 
-import pandas as pd
-
 from casestudy.errors import CaseStudyError
 
 _NUMBERED = re.compile(r"^(\d+)_")
@@ -83,8 +81,7 @@ def source_ids(ids: Iterable[object] | str | None) -> list[str]:
 
     if ids is None:
         return []
-    cells = [ids] if isinstance(ids, str) else list(ids)
-    found = sources.split_ids([c for c in cells if c is not None and not pd.isna(c)])
+    found = sources.split_ids(ids)
     position = {sid: i for i, sid in enumerate(data.load_sources()["source_id"])}
     missing = [i for i in found if i not in position]
     if missing:
