@@ -25,8 +25,6 @@ from collections import Counter
 from collections.abc import Iterable
 from pathlib import PurePath
 
-import pandas as pd
-
 from casestudy.errors import CaseStudyError
 
 _NUMBERED = re.compile(r"^(\d+)_")
@@ -83,8 +81,7 @@ def source_ids(ids: Iterable[object] | str | None) -> list[str]:
 
     if ids is None:
         return []
-    cells = [ids] if isinstance(ids, str) else list(ids)
-    found = sources.split_ids([c for c in cells if c is not None and not pd.isna(c)])
+    found = sources.split_ids(ids)
     position = {sid: i for i, sid in enumerate(data.load_sources()["source_id"])}
     missing = [i for i in found if i not in position]
     if missing:
@@ -95,16 +92,20 @@ def source_ids(ids: Iterable[object] | str | None) -> list[str]:
     return sorted(found, key=position.__getitem__)
 
 
+def cite_link(sid: str) -> str:
+    """A link to the References entry of ``sid``: ``<a class="cite" href="#ref-E3">E3</a>``
+    (the form ``report.page.cited_ids`` collects)."""
+    sid = html.escape(sid, quote=True)
+    return f'<a class="cite" href="#ref-{sid}">{sid}</a>'
+
+
 def cite_links(ids: Iterable[str]) -> str:
     """Comma-separated links to the References entries: ``<a class="cite" href="#ref-E3">``.
 
     >>> cite_links(["E3", "S1"])
     '<a class="cite" href="#ref-E3">E3</a>, <a class="cite" href="#ref-S1">S1</a>'
     """
-    return ", ".join(
-        f'<a class="cite" href="#ref-{html.escape(i, quote=True)}">{html.escape(i)}</a>'
-        for i in ids
-    )
+    return ", ".join(cite_link(i) for i in ids)
 
 
 def sources_sentence(ids: list[str]) -> str:

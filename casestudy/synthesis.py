@@ -353,8 +353,7 @@ def check(frame: pd.DataFrame, known: Known, *, file: str = FILE) -> pd.DataFram
                 f"({', '.join(strands['for']) or 'none'}): expected support from at least "
                 f"two of {', '.join(STRANDS)}", "strands")
         want = sorted(set(cited))
-        got = sorted(sources.split_ids(row["source_id"])) if not pd.isna(row["source_id"]) \
-            else []
+        got = sorted(sources.split_ids([row["source_id"]]))
         if got and got != want:
             bad("source_id", f"source_id {row['source_id']!r} should list exactly the sources "
                 f"of the lesson's segments: {_SEP.join(want) or '(none)'}", "source-id")

@@ -30,7 +30,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from casestudy import cases, data
+from casestudy import cases, data, sources
 from casestudy.errors import DataValidationError, Problem
 from casestudy.qual.evidence import TIERS
 
@@ -94,8 +94,7 @@ def _enum(value: object, allowed: tuple[str, ...] | list[str], what: str) -> str
 
 
 def _sources(value: object, known: set[str] | None) -> str | None:
-    ids = [s.strip() for s in str(value).split(data.SOURCE_SEP) if s.strip()] \
-        if not _blank(value) else []
+    ids = sources.split_ids([value])
     if not ids:
         return "no source id: every body and relation needs one from sources.csv"
     unknown = [s for s in ids if known is not None and s not in known]

@@ -134,10 +134,12 @@ def installed_versions() -> list[str]:
 
 
 def builder_fingerprint() -> str:
-    """One hash over what shapes every report: this package, the template, the Python and
-    every installed package's version (so a change of the lock rebuilds every report)."""
+    """One hash over what shapes every report: this package, ``captions.py`` (the citation
+    links ``page`` writes and collects), the template, the Python and every installed
+    package's version (so a change of the lock rebuilds every report)."""
     h = hashlib.sha256(sys.version.encode())
-    for path in [*sorted(Path(__file__).parent.glob("*.py")), *sorted(TEMPLATE_DIR.rglob("*"))]:
+    for path in [*sorted(Path(__file__).parent.glob("*.py")), PACKAGE_DIR / "captions.py",
+                 *sorted(TEMPLATE_DIR.rglob("*"))]:
         if path.is_file():
             h.update(path.name.encode())
             h.update(path.read_bytes())

@@ -27,6 +27,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from casestudy.captions import cite_link
 from casestudy.errors import ReportError
 
 #: Where the template leaves room for what only the whole set knows.
@@ -48,11 +49,6 @@ _ALT = re.compile(r'\balt="([^"]*)"')
 _TAGS = re.compile(r"<[^>]+>")
 
 
-def _cite_link(sid: str) -> str:
-    sid = html.escape(sid)
-    return f'<a class="cite" href="#ref-{sid}">{sid}</a>'
-
-
 def link_citations(markdown: str) -> tuple[str, list[str]]:
     """Quarto-style ``[@id; @id]`` → links to the References; also the ids, in order.
 
@@ -65,7 +61,7 @@ def link_citations(markdown: str) -> tuple[str, list[str]]:
             return match.group(1)
         keys = [k.strip()[1:] for k in match.group(2).split(";")]
         ids.extend(keys)
-        return "[" + "; ".join(_cite_link(k) for k in keys) + "]"
+        return "[" + "; ".join(cite_link(k) for k in keys) + "]"
 
     return _CITATION.sub(replace, markdown), list(dict.fromkeys(ids))
 
