@@ -353,13 +353,18 @@ def _kernel_env(layout: Layout, staging: Path, nb_path: Path) -> dict[str, str]:
     }
 
 
-async def _start_kernel(nb_path: Path, env: dict[str, str]) -> Any:
+async def _start_kernel(nb_path: Path, env: dict[str, str], sockets: Path) -> Any:
     """Start a ``casestudy`` kernel with jupyter_client alone (it imports in a tenth of the
-    time nbclient and nbconvert take, so kernels boot while those load)."""
+    time nbclient and nbconvert take, so kernels boot while those load).
+
+    The kernel talks over Unix sockets in ``sockets``, not TCP: jupyter_client picks a TCP
+    port by binding and releasing it before the kernel binds it again, and with several
+    kernels starting at once (parallel builds, pytest-xdist) another process can take the
+    port in between, so the kernel dies with "Address already in use"."""
     from jupyter_client.kernelspec import NoSuchKernel
     from jupyter_client.manager import AsyncKernelManager
 
-    km = AsyncKernelManager(kernel_name=KERNEL)
+    km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(sockets / "k"))
     try:
         # The kernel's start-up notices (e.g. about TCP transport) are not the build's
         # business; errors still reach the report.
@@ -546,9 +551,12 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             layout.state.mkdir(parents=True, exist_ok=True)
             staging = Path(tempfile.mkdtemp(prefix=f"{nb_path.stem}-", dir=layout.state))
             (staging / ".deps").touch()
+            # Short and outside the project: a Unix socket path must fit in 107 bytes.
+            sockets = Path(tempfile.mkdtemp(prefix="casestudy-"))
             km = None
             try:
-                km = await _start_kernel(nb_path, _kernel_env(layout, staging, nb_path))
+                km = await _start_kernel(nb_path, _kernel_env(layout, staging, nb_path),
+                                         sockets)
                 await nbclient_ready
                 nb, cells, reads = await _execute(nb_path, km, staging, layout, timeout)
                 cell_seconds = sum(seconds for _, seconds in cells)
@@ -572,6 +580,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                 if km is not None:
                     await km.shutdown_kernel(now=True)
                 shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(sockets, ignore_errors=True)
 
     try:
         await asyncio.gather(*(one(p) for p in todo))
