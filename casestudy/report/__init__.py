@@ -47,7 +47,7 @@ from typing import Any
 
 from casestudy.errors import ReportError
 from casestudy.paths import atomic_write, project_root
-from casestudy.report import index, page
+from casestudy.report import index, kernels, page
 
 KERNEL = "casestudy"
 NOTEBOOK_PATTERN = re.compile(r"^(\d{2})_[\w-]+\.ipynb$")
@@ -339,43 +339,35 @@ def _sanitise(nb: Any, layout: Layout, staging: Path) -> None:
     nb.metadata.pop("widgets", None)
 
 
-def _kernel_env(layout: Layout, staging: Path, nb_path: Path) -> dict[str, str]:
+def _server_env() -> dict[str, str]:
+    """The environment every kernel of a build shares (the fork server's, see ``kernels``)."""
     # A backend forced on the caller (e.g. Agg in tests) would stop figures reaching the report.
     env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    return env | {
+    return env | {"PYTHONHASHSEED": "0",
+                  "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0")}
+
+
+def _kernel_env(layout: Layout, staging: Path, nb_path: Path) -> dict[str, str]:
+    return _server_env() | {
         # Figures and tables number themselves "N.M" from the report's number (NN_ prefix).
         "CASESTUDY_NOTEBOOK": nb_path.stem,
-        "PYTHONHASHSEED": "0",
-        "SOURCE_DATE_EPOCH": os.environ.get("SOURCE_DATE_EPOCH", "0"),
         "CASESTUDY_DEPS_FILE": str(staging / ".deps"),
         "CASESTUDY_FIGURES_DIR": str(staging),
         "CASESTUDY_ROOT": str(layout.root),
     }
 
 
-async def _start_kernel(nb_path: Path, env: dict[str, str], sockets: Path) -> Any:
-    """Start a ``casestudy`` kernel with jupyter_client alone (it imports in a tenth of the
-    time nbclient and nbconvert take, so kernels boot while those load).
+def _kernel_interpreter() -> list[str]:
+    """The ``casestudy`` kernel's interpreter and its options, from its kernelspec."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
-    The kernel talks over Unix sockets in ``sockets``, not TCP: jupyter_client picks a TCP
-    port by binding and releasing it before the kernel binds it again, and with several
-    kernels starting at once (parallel builds, pytest-xdist) another process can take the
-    port in between, so the kernel dies with "Address already in use"."""
-    from jupyter_client.kernelspec import NoSuchKernel
-    from jupyter_client.manager import AsyncKernelManager
-
-    km = AsyncKernelManager(kernel_name=KERNEL, transport="ipc", ip=str(sockets / "k"))
     try:
-        # The kernel's start-up notices (e.g. about TCP transport) are not the build's
-        # business; errors still reach the report.
-        await km.start_kernel(env=env, cwd=str(nb_path.parent),
-                              extra_arguments=["--IPKernelApp.log_level=ERROR"])
+        return kernels.split_kernel_argv(KernelSpecManager().get_kernel_spec(KERNEL).argv)[0]
     except NoSuchKernel:
         raise ReportError(
-            f"{nb_path.name}: Jupyter kernel {KERNEL!r} is not installed; `make report` "
-            "installs it (or run `make kernel`)"
+            f"Jupyter kernel {KERNEL!r} is not installed; `make report` installs it "
+            "(or run `make kernel`)"
         ) from None
-    return km
 
 
 async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeout: int
@@ -541,6 +533,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     renderer = loop.run_in_executor(worker, _warm_up, include_code)
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
+    server = kernels.ForkServer(_kernel_interpreter(), _server_env())
 
     async def one(nb_path: Path) -> None:
         async with semaphore:
@@ -555,8 +548,11 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             sockets = Path(tempfile.mkdtemp(prefix="casestudy-"))
             km = None
             try:
-                km = await _start_kernel(nb_path, _kernel_env(layout, staging, nb_path),
-                                         sockets)
+                # The kernel's start-up notices are not the build's business; errors still
+                # reach the report.
+                km = await kernels.start_kernel(
+                    KERNEL, server, sockets, _kernel_env(layout, staging, nb_path),
+                    nb_path.parent, ["--IPKernelApp.log_level=ERROR"])
                 await nbclient_ready
                 nb, cells, reads = await _execute(nb_path, km, staging, layout, timeout)
                 cell_seconds = sum(seconds for _, seconds in cells)
@@ -585,6 +581,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     try:
         await asyncio.gather(*(one(p) for p in todo))
     finally:
+        await server.close()
         worker.shutdown(wait=True)
 
 

@@ -1,0 +1,222 @@
+"""Kernels for the report builder, forked from one process that has imported the heavy libraries.
+
+Every notebook starts by importing pandas, matplotlib, seaborn, statsmodels and IPython's
+kernel machinery: about 3 s of CPU per notebook, paid again by each of the set's kernels on
+a machine with two cores. The builder starts one *fork server* per build instead: a plain
+Python process (the kernel's own interpreter, with the build's environment) that imports
+those libraries once and then, on request, forks a child that becomes an ordinary IPython
+kernel. The child shares the parent's imported modules copy-on-write, so the notebook's first
+cell finds them in ``sys.modules``.
+
+What a child inherits and what it does not:
+
+- No ``casestudy`` module is imported by the server: each notebook imports the package
+  afresh, so the modules it uses are recorded as its dependencies exactly as before, and
+  module-level state (caches, ``$CASESTUDY_*`` settings) is the notebook's own.
+- The child's environment, working directory and ``sys.argv`` are those the kernel would have
+  had if it were started as a new process; ``$PYTHONHASHSEED`` is the server's, which the
+  builder fixes to 0 for every build.
+- Matplotlib's backend is the inline one that ipykernel itself would choose
+  (``module://matplotlib_inline.backend_inline``), set before pyplot is imported and loaded
+  by the kernel at its first figure, as in a kernel started afresh.
+
+The kernel talks over Unix sockets (``transport="ipc"``) in a short folder of its own:
+jupyter_client picks a TCP port by binding and releasing it before the kernel binds it again,
+and with several kernels starting at once (parallel builds, pytest-xdist) another process can
+take the port in between, so the kernel dies with "Address already in use".
+
+>>> "pandas" in PRELOAD and not any(m.startswith("casestudy") for m in PRELOAD)
+True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from pathlib import Path
+from typing import Any
+
+#: Imported once by the fork server. Only libraries whose import costs a notebook real time;
+#: a module missing from the environment is skipped. Not matplotlib_inline's backend: it
+#: hooks itself into the IPython shell when it is first imported, and the shell exists only
+#: in the kernel (pyplot resolves its backend at the first figure, so it stays unresolved).
+PRELOAD = (
+    "numpy", "pandas", "pandas.io.formats.style", "matplotlib.pyplot", "seaborn", "scipy.stats",
+    "statsmodels.api",
+    "statsmodels.tsa.stattools", "statsmodels.stats.diagnostic", "networkx", "jinja2",
+    "PIL.Image", "IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
+)
+
+# Run with ``python -c`` so that no file of the package becomes the server's ``__main__``
+# (the builder records every ``casestudy`` file a kernel has loaded as a dependency).
+_SERVER = r"""
+import importlib, json, os, signal, sys
+
+os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+for name in json.loads(sys.argv[1]):
+    try:
+        importlib.import_module(name)
+    except ImportError:
+        pass
+# Children are reaped by the system: the builder watches them by pid.
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+protocol = os.fdopen(os.dup(1), "w", buffering=1)
+os.dup2(2, 1)
+print(json.dumps({"ready": os.getpid()}), file=protocol)
+for line in sys.stdin:
+    request = json.loads(line)
+    pid = os.fork()
+    if pid:
+        print(json.dumps({"pid": pid}), file=protocol)
+        continue
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    os.setsid()
+    null = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(null, 0)
+    os.close(null)
+    protocol.close()
+    os.environ.clear()
+    os.environ.update(request["env"], JPY_PARENT_PID=str(os.getppid()))
+    os.chdir(request["cwd"])
+    sys.argv = [sys.executable, *request["argv"]]
+    sys.path[0] = request["cwd"]
+    from ipykernel import kernelapp
+    # The trait's default was read from the environment when the server imported ipykernel.
+    argv = [*request["argv"], "--IPKernelApp.parent_handle=%d" % os.getppid()]
+    try:
+        kernelapp.launch_new_instance(argv=argv)
+    finally:
+        os._exit(0)
+"""
+
+
+class ForkServer:
+    """One process per build that forks a kernel per notebook (see the module's docstring).
+
+    ``interpreter`` is the kernel's interpreter with its options, as the kernelspec gives
+    them before ``-m ipykernel_launcher`` (e.g. ``[".venv/bin/python",
+    "-Xfrozen_modules=off"]``); ``env`` is the environment the build gives its kernels.
+    """
+
+    def __init__(self, interpreter: list[str], env: dict[str, str]) -> None:
+        self.interpreter = interpreter
+        self.env = env
+        self._process: asyncio.subprocess.Process | None = None
+        self._lock = asyncio.Lock()
+
+    async def _started(self) -> asyncio.subprocess.Process:
+        if self._process is None:
+            self._process = await asyncio.create_subprocess_exec(
+                *self.interpreter, "-c", _SERVER, json.dumps(PRELOAD), env=self.env,
+                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
+            await self._reply(self._process)
+        return self._process
+
+    @staticmethod
+    async def _reply(process: asyncio.subprocess.Process) -> dict[str, int]:
+        assert process.stdout is not None
+        line = await process.stdout.readline()
+        if not line:
+            code = await process.wait()
+            raise RuntimeError(f"the kernel fork server stopped (exit code {code}); "
+                               "its error is printed above")
+        return json.loads(line)
+
+    async def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
+        """Fork a kernel that runs ipykernel_launcher with ``argv`` (``-f …``); its pid."""
+        async with self._lock:
+            process = await self._started()
+            assert process.stdin is not None
+            request = {"argv": argv, "env": env, "cwd": cwd}
+            process.stdin.write((json.dumps(request) + "\n").encode())
+            await process.stdin.drain()
+            return (await self._reply(process))["pid"]
+
+    async def close(self) -> None:
+        """Stop the server (kernels it forked are shut down by their managers)."""
+        if self._process is not None and self._process.returncode is None:
+            assert self._process.stdin is not None
+            self._process.stdin.close()
+            await self._process.wait()
+        self._process = None
+
+
+class _Forked:
+    """The part of ``subprocess.Popen`` that jupyter_client's LocalProvisioner uses, for a
+    kernel that is the fork server's child rather than ours."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+            except ProcessLookupError:
+                self.returncode = 0  # the server reaped it; its status is not ours to know
+        return self.returncode
+
+    def wait(self) -> int | None:
+        return self.poll()
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.pid, signum)  # the child leads its own session and group
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+
+def split_kernel_argv(argv: list[str]) -> tuple[list[str], list[str]]:
+    """A kernelspec's ``argv`` as (interpreter with its options, ipykernel's arguments).
+
+    >>> split_kernel_argv(["/v/bin/python", "-Xfrozen_modules=off", "-m", "ipykernel_launcher",
+    ...                    "-f", "{connection_file}"])
+    (['/v/bin/python', '-Xfrozen_modules=off'], ['-f', '{connection_file}'])
+    """
+    for i in range(len(argv) - 1):
+        if argv[i:i + 2] == ["-m", "ipykernel_launcher"]:
+            return argv[:i], argv[i + 2:]
+    raise ValueError(f"not an ipykernel command: {argv}")
+
+
+def _provisioner(server: ForkServer, km: Any) -> Any:
+    from jupyter_client.provisioning.local_provisioner import LocalProvisioner
+
+    class ForkProvisioner(LocalProvisioner):
+        """Launches the kernel by asking ``server`` to fork it."""
+
+        async def launch_kernel(self, cmd: list[str], **kwargs: Any) -> Any:
+            _, argv = split_kernel_argv(cmd)
+            pid = await server.spawn(argv, dict(kwargs.get("env") or os.environ),
+                                     str(kwargs.get("cwd") or Path.cwd()))
+            self.process = _Forked(pid)
+            self.pid = self.pgid = pid
+            self.cwd = kwargs.get("cwd", Path.cwd())
+            return self.connection_info
+
+    return ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
+
+
+async def start_kernel(name: str, server: ForkServer, sockets: Path, env: dict[str, str],
+                       cwd: Path, extra_arguments: list[str]) -> Any:
+    """Start kernel ``name`` forked by ``server``, on Unix sockets under ``sockets``; return
+    its (async) KernelManager, ready for nbclient."""
+    import uuid
+
+    from jupyter_client.manager import AsyncKernelManager
+
+    km = AsyncKernelManager(kernel_name=name, transport="ipc", ip=str(sockets / "k"))
+    km.kernel_id = str(uuid.uuid4())
+    km.provisioner = _provisioner(server, km)
+    await km.start_kernel(env=env, cwd=str(cwd), extra_arguments=extra_arguments)
+    return km
