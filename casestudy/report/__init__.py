@@ -426,10 +426,22 @@ def _import_nbclient() -> None:
 
 
 def _warm_up(include_code: bool) -> _Renderer:
-    """Import nbconvert and load the template, for rendering once the cells have run."""
-    import matplotlib.font_manager  # noqa: F401  (builds the font cache outside any report)
+    """Import nbconvert and load the template, for rendering once the cells have run.
 
-    return _Renderer(include_code)
+    One small page is rendered here, while the kernels run: compiling the templates and the
+    markdown renderer's patterns at the first real render took most of a second on the
+    critical path of a one-notebook rebuild."""
+    import matplotlib.font_manager  # noqa: F401  (builds the font cache outside any report)
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    renderer = _Renderer(include_code)
+    outputs = [new_output("stream", name="stdout", text="warm-up\n"),
+               new_output("display_data", data={"text/html": "<p>warm-up</p>",
+                                                "text/plain": "warm-up"})]
+    renderer.render(new_notebook(cells=[new_markdown_cell("# Warm-up\n\nA *page*."),
+                                        new_code_cell("1", outputs=outputs)]),
+                    "00_warm_up.ipynb", "Warm-up")
+    return renderer
 
 
 class _Renderer:

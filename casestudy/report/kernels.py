@@ -90,6 +90,8 @@ for line in sys.stdin:
         kernelapp.launch_new_instance(argv=argv)
     finally:
         os._exit(0)
+# Tearing down the imported libraries would take a second; there is nothing to flush.
+os._exit(0)
 """
 
 
