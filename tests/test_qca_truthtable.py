@@ -171,3 +171,33 @@ def test_str_and_plot(fuzzy):
     ax = tt.plot()
     assert ax.get_xlabel().startswith("incl")
     assert len(ax.collections) == 2  # OUT = 1 and OUT = 0 rows
+
+
+def _membership_by_definition(values, fuzzy, cfg):
+    """Each case's membership in each row as the minimum over its literals (rows x cases)."""
+    lit = np.where(fuzzy[None, None, :],
+                   np.where(cfg[:, None, :] == 1, values[None], 1 - values[None]),
+                   (cfg[:, None, :] == values[None]).astype(float))
+    return lit.min(axis=2)
+
+
+@pytest.mark.parametrize("partial_share", [0.1, 0.5, 1.0])
+def test_row_scores_equal_the_definition_whichever_pairs_they_sum(partial_share):
+    # Few partial memberships take the sparse sum over (case, row) pairs; all partial, the
+    # dense one; both must equal incl and PRI computed from the literal-wise definition.
+    rng = np.random.default_rng(7)
+    n, k = 300, 6
+    x = rng.integers(0, 2, size=(n, k)).astype(float)
+    part = rng.random((n, k)) < partial_share
+    x = np.where(part, rng.uniform(0.05, 0.95, size=(n, k)).round(2), x)
+    x[x == 0.5] = 0.55
+    y = rng.uniform(0, 1, n).round(2)
+    df = pd.DataFrame(x, columns=list("ABCDEF")).assign(Y=y)
+    tt = truth_table(df, "Y", incl_cut=0.8)
+    cfg = tt.rows[list("ABCDEF")].to_numpy()
+    memb = _membership_by_definition(x, np.ones(k, bool), cfg)
+    incl = np.minimum(memb, y).sum(axis=1) / memb.sum(axis=1)
+    xyn = np.minimum(np.minimum(memb, y), 1 - y).sum(axis=1)
+    pri = (np.minimum(memb, y).sum(axis=1) - xyn) / (memb.sum(axis=1) - xyn)
+    np.testing.assert_allclose(tt.rows["incl"], incl, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(tt.rows["PRI"], pri, rtol=0, atol=1e-12)

@@ -223,7 +223,7 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     observed, n = np.unique(row[row > 0], return_counts=True)
     cfg = row_config(observed, levels)
     if fuzzy.any():
-        incl, pri = _row_scores(values, fuzzy, y, cfg)
+        incl, pri = _row_scores(values, fuzzy, y, cfg, observed, levels)
     else:
         # Crisp rows: a case is fully in its own row and out of every other one.
         slot = np.searchsorted(observed, row)
@@ -257,31 +257,64 @@ def row_config(row_numbers: np.ndarray, levels: Sequence[int]) -> np.ndarray:
     return np.stack(np.unravel_index(idx, tuple(levels)), axis=1).astype(np.int8)
 
 
-def _row_scores(values: np.ndarray, fuzzy: np.ndarray, y: np.ndarray,
-                cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """incl and PRI of each row from every case's membership in it (rows in chunks).
+def _row_scores(values: np.ndarray, fuzzy: np.ndarray, y: np.ndarray, cfg: np.ndarray,
+                observed: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
+    """incl and PRI of each observed row from every case's membership in it.
 
     A case's literal on a condition is its "high" value (max(x, 1 − x) fuzzy, 1 crisp)
     where the row agrees with the case's own configuration and its "low" value (min(x,
     1 − x), or 0) where it does not, and every low is at most every high. So its
     membership in a row is the least low over the disagreeing conditions, or the least
-    high when the row is its own: one comparison per condition instead of a lookup.
+    high when the row is its own.
+
+    A case is therefore out of every row that differs from its own on a condition where
+    its membership is 0 or 1. Where memberships are mostly full, each case is in only the
+    few rows reached by flipping its partial conditions, and the sums run over those
+    (case, row) pairs alone; where they are mostly partial, over every pair.
     """
-    fuzzy = fuzzy[:, None]
-    x = np.ascontiguousarray(values.T)
-    own = np.where(fuzzy, x > 0.5, x).astype(cfg.dtype)
-    low = np.ascontiguousarray(np.where(fuzzy, np.minimum(x, 1 - x), 0.0))
-    high = np.where(fuzzy, np.maximum(x, 1 - x), 1.0)
-    own_row = high.min(axis=0)
+    low = np.where(fuzzy, np.minimum(values, 1 - values), 0.0)
+    high = np.where(fuzzy, np.maximum(values, 1 - values), 1.0)
+    own = np.where(fuzzy, values > 0.5, values).astype(np.int64)
+    partial = low > 0
+    n_partial = partial.sum(axis=1)
+    if np.ldexp(1.0, n_partial).sum() > 0.25 * len(cfg) * len(y):
+        return _row_scores_dense(low, high, own, y, cfg)
+    count = np.left_shift(1, n_partial)
+    case = np.repeat(np.arange(len(y)), count)
+    flips = np.arange(len(case)) - np.repeat(np.cumsum(count) - count, count)
+    order = np.argsort(~partial, axis=1, kind="stable")  # each case's partial conditions first
+    stride = np.cumprod([1, *levels[:0:-1]])[::-1]  # ravel_multi_index's, first slowest
+    code = (own * stride).sum(axis=1)[case]
+    memb = np.full(len(case), np.inf)
+    for b in range(int(n_partial.max(initial=0))):
+        j = order[case, b]
+        on = (flips >> b) & 1 == 1
+        code = code + np.where(on, (1 - 2 * own[case, j]) * stride[j], 0)
+        memb = np.where(on, np.minimum(memb, low[case, j]), memb)
+    memb = np.where(np.isinf(memb), high.min(axis=1)[case], memb)
+    slot = np.minimum(np.searchsorted(observed, code + 1), len(observed) - 1)
+    keep = observed[slot] == code + 1
+    slot, memb, yy = slot[keep], memb[keep], y[case[keep]]
+    xy = np.minimum(memb, yy)
+    x_sum, xy_sum, xyn_sum = (np.bincount(slot, weights=w, minlength=len(observed))
+                              for w in (memb, xy, np.minimum(xy, 1 - yy)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return xy_sum / x_sum, (xy_sum - xyn_sum) / (x_sum - xyn_sum)
+
+
+def _row_scores_dense(low: np.ndarray, high: np.ndarray, own: np.ndarray, y: np.ndarray,
+                      cfg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_row_scores` over every (row, case) pair, rows in chunks."""
+    low, own = np.ascontiguousarray(low.T), own.T.astype(cfg.dtype)
+    own_row = high.min(axis=1)
     incl = np.empty(len(cfg))
     pri = np.empty(len(cfg))
     for start in range(0, len(cfg), 128):
         part = cfg[start:start + 128]
         memb = np.full((len(part), len(y)), np.inf)
         for j in range(cfg.shape[1]):
-            np.minimum(memb, np.where(part[:, j:j + 1] != own[j], low[j], np.inf), out=memb)
+            np.minimum(memb, low[j], out=memb, where=part[:, j:j + 1] != own[j])
         memb = np.where(np.isinf(memb), own_row, memb)
         incl[start:start + len(part)] = fuzzy_incl(memb, y)
         pri[start:start + len(part)] = fuzzy_pri(memb, y)
     return incl, pri
-
