@@ -386,6 +386,9 @@ def _kernel_interpreter() -> list[str]:
             f"Jupyter kernel {KERNEL!r} is not installed; `make report` installs it "
             "(or run `make kernel`)"
         ) from None
+    except ValueError as exc:
+        raise ReportError(f"Jupyter kernel {KERNEL!r}: {exc}; `make kernel` reinstalls it"
+                          ) from None
 
 
 async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeout: int
