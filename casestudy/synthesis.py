@@ -147,11 +147,8 @@ def qca_terms(long: pd.DataFrame | None = None) -> pd.DataFrame:
     long = data.load("qca_sites") if long is None else long
     (outcome,) = long.loc[long["role"] == "outcome", "set"].unique()
     tt = qca.truth_table(qca.sets_wide(long), outcome, incl_cut=0.8)
-    expect = {name: 1 for name in tt.conditions}
-    solutions = {"conservative": qca.minimize(tt),
-                 "parsimonious": qca.minimize(tt, include="?"),
-                 "intermediate": qca.minimize(tt, include="?", dir_exp=expect)}
-    frames = [sol.table().assign(solution=kind) for kind, sol in solutions.items()]
+    frames = [sol.table().assign(solution=kind)
+              for kind, sol in qca.standard_analysis(tt).items()]
     out = pd.concat(frames, ignore_index=True)
     return out[["solution", "model", "term", "inclS", "covS", "cases"]]
 

@@ -18,7 +18,7 @@ M1: A <-> Y
 from casestudy.qca.calibrate import calibrate
 from casestudy.qca.case_selection import CaseSelection, case_selection
 from casestudy.qca.clusters import ClusterDiagnostics, cluster_diagnostics, cluster_fit
-from casestudy.qca.minimize import minimal_covers, minimize, prime_implicants
+from casestudy.qca.minimize import minimal_covers, minimize, prime_implicants, standard_analysis
 from casestudy.qca.necessity import necessity, necessity_fit
 from casestudy.qca.plot import xy_plot
 from casestudy.qca.robustness import (
@@ -54,6 +54,7 @@ __all__ = [
     "robustness_fit",
     "robustness_ranges",
     "sets_wide",
+    "standard_analysis",
     "truth_table",
     "xy_plot",
 ]

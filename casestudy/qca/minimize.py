@@ -19,11 +19,15 @@ import re
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from casestudy.errors import CaseStudyError
 from casestudy.qca.truthtable import TruthTable
+
+if TYPE_CHECKING:
+    from casestudy.qca.solution import Solution
 
 #: Largest implicant space (product of levels + 1) searched densely: 3**17 cells, about
 #: 130 MB per boolean array. Seventeen binary conditions fit.
@@ -480,3 +484,33 @@ def _named(sol):
     """The solution with each model's expression filled in, so a model prints alone."""
     models = [replace(m, expression=sol.expression(m)) for m in sol.models]
     return replace(sol, models=models)
+
+
+def standard_analysis(tt: TruthTable, dir_exp: Mapping[str, object] | str | None = None,
+                      ) -> dict[str, Solution]:
+    """Ragin and Sonnett's standard analysis of one truth table: its ``conservative``,
+    ``parsimonious`` and ``intermediate`` solutions, as :func:`minimize` gives them.
+
+    ``dir_exp`` is the intermediate solution's directional expectations; without it, each
+    condition is expected to contribute when present (``1``), as QCA papers state most
+    often. Name the expectations whenever theory says otherwise.
+
+    >>> import pandas as pd
+    >>> from casestudy.qca.truthtable import truth_table
+    >>> df = pd.DataFrame({"A": [0, 0, 1], "B": [0, 0, 1], "C": [0, 1, 1],
+    ...                    "Y": [1, 0, 1]})
+    >>> for kind, sol in standard_analysis(truth_table(df, "Y", incl_cut=1)).items():
+    ...     print(f"{kind}:")
+    ...     print(sol)
+    conservative:
+    M1: ~A*~B*~C + A*B*C <-> Y
+    parsimonious:
+    M1: ~C + (A) <-> Y
+    M2: ~C + (B) <-> Y
+    intermediate:
+    From C1P1, C1P2:
+    M1: ~C + A*B <-> Y
+    """
+    expect = dir_exp if dir_exp is not None else dict.fromkeys(tt.conditions, 1)
+    return {"conservative": minimize(tt), "parsimonious": minimize(tt, include="?"),
+            "intermediate": minimize(tt, include="?", dir_exp=expect)}
