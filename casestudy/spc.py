@@ -351,12 +351,20 @@ class SPCResult:
         groups = dict(tuple(self.points.groupby("facet", sort=False)))
         for k, (a, f) in enumerate(zip(axes.flat, facets, strict=False)):
             _draw(groups[f], a, self, small=True)
-            a.set_title(_facet_title(f), fontsize=8)
+            # The title at the top (y=1, where matplotlib would put it: nothing is drawn
+            # above a panel) and the panels' empty axis labels at fixed places: placed
+            # automatically, each makes matplotlib measure the panel's tick labels again,
+            # in every rendering of a shown figure (measure, PNG, SVG, page image).
+            a.set_title(_facet_title(f), fontsize=8, y=1.0)
+            a.xaxis.set_label_coords(0.5, -0.15)
+            a.yaxis.set_label_coords(-0.15, 0.5)
             a.set_xlim(lo, hi)
-            a.set_xticks(ticks, labels if k >= len(facets) - ncols else [""] * len(ticks))
+            a.set_xticks(ticks, labels)
             if ylims is not None:
                 a.set_ylim(*ylims)
-            a.tick_params(labelsize=6)
+            # Years under the bottom panel of each column only, and switched off (not
+            # blanked) elsewhere, so that they are neither laid out nor measured.
+            a.tick_params(labelsize=6, labelbottom=k >= len(facets) - ncols)
         for a in axes.flat[len(facets):]:
             a.set_visible(False)
         if title:

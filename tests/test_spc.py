@@ -350,3 +350,24 @@ def test_facet_titles_name_registry_units():
     fig = spc.xmr(df, "y", index="i", facet="board").plot()
     titles = [a.get_title() for a in fig.axes if a.get_visible()]
     assert titles == ["NHS Ayrshire and Arran", "XX"]
+
+
+def test_small_multiples_label_years_under_each_column_only():
+    """Simulated: seven facets in rows of three; the years show under the last three panels,
+    the other panels' tick labels are switched off (not blank texts laid out and measured),
+    and the markers are rasterised (thousands of them would bloat the SVG)."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(6)
+    months = pd.date_range("2020-01-01", periods=24, freq="MS")
+    df = pd.DataFrame({"month": np.tile(months, 7), "unit": np.repeat(list("abcdefg"), 24),
+                       "y": rng.normal(10, 1, 24 * 7)})
+    fig = spc.xmr(df, "y", index="month", facet="unit").plot(ncols=3)
+    panels = [a for a in fig.axes if a.get_visible()]
+    fig.canvas.draw()
+    labelled = [[t.get_text() for t in a.get_xticklabels() if t.get_visible()]
+                for a in panels]
+    assert labelled[:4] == [[]] * 4
+    assert labelled[4:] == [["2020", "2021"]] * 3
+    assert all(c.get_rasterized() for a in panels for c in a.collections)
+    plt.close(fig)
