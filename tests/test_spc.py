@@ -355,7 +355,9 @@ def test_facet_titles_name_registry_units():
 def test_small_multiples_label_years_under_each_column_only():
     """Simulated: seven facets in rows of three; the years show under the last three panels,
     the other panels' tick labels are switched off (not blank texts laid out and measured),
-    and the markers are rasterised (thousands of them would bloat the SVG)."""
+    and the markers are rasterised (thousands of them would bloat the SVG) in one image."""
+    import io
+
     import matplotlib.pyplot as plt
 
     rng = np.random.default_rng(6)
@@ -369,5 +371,11 @@ def test_small_multiples_label_years_under_each_column_only():
                 for a in panels]
     assert labelled[:4] == [[]] * 4
     assert labelled[4:] == [["2020", "2021"]] * 3
-    assert all(c.get_rasterized() for a in panels for c in a.collections)
+    layer = next(a for a in fig.artists if isinstance(a, spc.PanelMarkers))
+    assert [len(m.get_offsets()) for m in layer.markers] == [24] * 7
+    assert [m.axes for m in layer.markers] == [None] * 7
+    assert [m.get_offset_transform() for m in layer.markers] == [a.transData for a in panels]
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg")
+    assert svg.getvalue().count("<image") == 1
     plt.close(fig)
