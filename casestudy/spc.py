@@ -369,6 +369,12 @@ class SPCResult:
             # Years under the bottom panel of each column only, and switched off (not
             # blanked) elsewhere, so that they are neither laid out nor measured.
             a.tick_params(labelsize=6, labelbottom=k >= len(facets) - ncols)
+            # A panel with neighbours on all four sides lies inside the box they span
+            # (its titles and tick labels sit in the gaps between them): left out of the
+            # figure's tight box, it is not measured for it.
+            row, col = divmod(k, ncols)
+            a.set_in_layout(not (row > 0 and 0 < col < ncols - 1
+                                 and k + ncols < len(facets)))
         for a in axes.flat[len(facets):]:
             a.set_visible(False)
         fig.add_artist(PanelMarkers(markers))
