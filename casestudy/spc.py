@@ -318,6 +318,8 @@ class SPCResult:
 
         ``ax`` draws a single-series chart on that Axes; with several facets there is no one
         Axes to draw on, so giving ``ax`` raises rather than dropping all but one facet.
+        In small multiples the points' markers belong to the figure's ``PanelMarkers``
+        (one raster in an SVG), not to the panels; the panels carry no axis labels.
         """
         from casestudy.plots import new_axes, use_style
 
