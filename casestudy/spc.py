@@ -40,7 +40,10 @@ from typing import Any, Literal
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.artist import Artist, allow_rasterization
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import RendererBase
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
 from scipy import stats
@@ -315,6 +318,8 @@ class SPCResult:
 
         ``ax`` draws a single-series chart on that Axes; with several facets there is no one
         Axes to draw on, so giving ``ax`` raises rather than dropping all but one facet.
+        In small multiples the points' markers belong to the figure's ``PanelMarkers``
+        (one raster in an SVG), not to the panels; the panels carry no axis labels.
         """
         from casestudy.plots import new_axes, use_style
 
@@ -349,19 +354,73 @@ class SPCResult:
         lo, hi = _padded(index)
         ylims = (_padded(self.points[["value", "lpl", "upl"]].stack()) if sharey else None)
         groups = dict(tuple(self.points.groupby("facet", sort=False)))
+        markers = []
         for k, (a, f) in enumerate(zip(axes.flat, facets, strict=False)):
-            _draw(groups[f], a, self, small=True)
-            a.set_title(_facet_title(f), fontsize=8)
+            markers.append(_draw(groups[f], a, self, small=True))
+            # The title at the top (y=1, where matplotlib would put it: nothing is drawn
+            # above a panel) and the panels' empty axis labels at fixed places: placed
+            # automatically, each makes matplotlib measure the panel's tick labels again,
+            # in every rendering of a shown figure (measure, PNG, SVG, page image).
+            a.set_title(_facet_title(f), fontsize=8, y=1.0)
+            a.xaxis.set_label_coords(0.5, -0.15)
+            a.yaxis.set_label_coords(-0.15, 0.5)
             a.set_xlim(lo, hi)
-            a.set_xticks(ticks, labels if k >= len(facets) - ncols else [""] * len(ticks))
+            a.set_xticks(ticks, labels)
             if ylims is not None:
                 a.set_ylim(*ylims)
-            a.tick_params(labelsize=6)
+            # Years under the bottom panel of each column only, and switched off (not
+            # blanked) elsewhere, so that they are neither laid out nor measured.
+            a.tick_params(labelsize=6, labelbottom=k >= len(facets) - ncols)
+            # A panel with neighbours on all four sides lies inside the box they span
+            # (its titles and tick labels sit in the gaps between them): left out of the
+            # figure's tight box, it is not measured for it.
+            row, col = divmod(k, ncols)
+            a.set_in_layout(not (row > 0 and 0 < col < ncols - 1
+                                 and k + ncols < len(facets)))
         for a in axes.flat[len(facets):]:
             a.set_visible(False)
+        fig.add_artist(PanelMarkers(markers))
         if title:
             fig.suptitle(title, y=1 - 0.12 / height, va="top")
         return fig
+
+
+class PanelMarkers(Artist):
+    """The markers of every panel of a small multiple, drawn after the panels as one
+    rasterised image in vector files.
+
+    Each rasterised artist drawn on its own makes an SVG (or PDF) renderer allocate,
+    scan and re-encode a raster the size of the whole figure: once per panel, that was
+    a third of the time spent writing the SVG of 42 panels. Drawn one after another, the
+    markers share one raster. The markers keep their panel's data transform and clipping,
+    and nothing of a panel lies above them (they were its topmost artists), so the image
+    is unchanged. They are not among the panels' own ``collections``: ``markers`` holds
+    them, in panel order.
+    """
+
+    def __init__(self, markers: Sequence[PathCollection]) -> None:
+        super().__init__()
+        self.markers = list(markers)
+        for m in self.markers:
+            # Taken off its panel after its data limits were set by it.
+            m.remove()
+        self.set_rasterized(True)
+        self.set_in_layout(False)
+        # Above the panels (zorder 0), which would otherwise paint their background over.
+        self.set_zorder(1)
+
+    def set_figure(self, fig: Figure) -> None:  # type: ignore[override]
+        super().set_figure(fig)
+        for m in self.markers:
+            m.set_figure(fig)
+
+    @allow_rasterization
+    def draw(self, renderer: RendererBase) -> None:
+        if not self.get_visible():
+            return
+        for m in self.markers:
+            m.draw(renderer)
+        self.stale = False
 
 
 def _facet_title(facet: Any) -> str:
@@ -407,7 +466,9 @@ def _assurance(last: pd.Series, improvement: str) -> str | None:
     return "inconsistent"
 
 
-def _draw(points: pd.DataFrame, ax: Axes, result: SPCResult, *, small: bool = False) -> None:
+def _draw(points: pd.DataFrame, ax: Axes, result: SPCResult, *, small: bool = False
+          ) -> PathCollection:
+    """One series on ``ax``; returns its markers (the points coloured by variation)."""
     x = points["index"]
     ax.plot(x, points["value"], color="#7B7D7D", lw=0.8 if small else 1.2, zorder=2)
     for period, g in points.groupby("period"):
@@ -422,13 +483,14 @@ def _draw(points: pd.DataFrame, ax: Axes, result: SPCResult, *, small: bool = Fa
     codes, kinds = pd.factorize(points["variation"])
     colours = to_rgba_array([VARIATION_COLOURS[k] for k in kinds])[codes]
     # Small multiples have thousands of markers: as vectors they make a bloated SVG.
-    ax.scatter(x, points["value"], c=colours, s=6 if small else 18, zorder=3,
-               rasterized=small)
+    markers = ax.scatter(x, points["value"], c=colours, s=6 if small else 18, zorder=3,
+                         rasterized=small)
     if points["target"].notna().any():
         ax.plot(x, points["target"], color="#DE1B1B", lw=0.8, ls=":", label="target")
     if not small:
         ax.set_ylabel(result.value)
         ax.legend(loc="best", fontsize=7)
+    return markers
 
 
 def _finish(frame: pd.DataFrame, limits: list[dict[str, np.ndarray]], *, chart: str,

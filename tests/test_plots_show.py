@@ -186,3 +186,26 @@ def test_show_bytes_are_deterministic(tmp_path: Path) -> None:
     second = plots.show(_line_chart(), "01_d", caption="c.", directory=tmp_path)
     assert second.png.read_bytes() == png
     assert first._repr_html_() == second._repr_html_()
+
+
+def test_saving_a_laid_out_figure_draws_it_once_per_file(tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    """Constrained layout runs once (measuring the box); the PNG and SVG are then drawn once
+    each, without the dry-run draw savefig adds while a layout engine is set, and the
+    engine is back afterwards."""
+    fig, ax = plt.subplots(layout="constrained")
+    ax.plot([2000, 2010], [1, 2])
+    engine = fig.get_layout_engine()
+    draws = []
+    original = type(fig).draw
+
+    def counting(self: plt.Figure, renderer: object) -> None:
+        draws.append(type(renderer).__name__)
+        original(self, renderer)
+
+    monkeypatch.setattr(type(fig), "draw", counting)
+    plots.savefig(fig, "01_once", directory=tmp_path)
+    assert len(draws) == 3  # layout and measure, PNG, SVG
+    assert fig.get_layout_engine() is engine
+    plt.close(fig)

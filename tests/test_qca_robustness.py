@@ -130,3 +130,26 @@ def test_robust_case_types_by_hand(fuzzy):
     assert types.to_dict() == {"p": "robust typical", "q": "shaky typical",
                                "r": "shaky typical", "s": "irrelevant",
                                "t": "robust typical", "u": "ambiguous"}
+
+
+def test_ranges_minimise_each_distinct_truth_table_once(monkeypatch: pytest.MonkeyPatch):
+    """Simulated: most steps of a scan leave the truth table's rows and their OUT as they
+    were; each distinct one is minimised once (after the initial solution), not once per
+    step."""
+    import importlib
+
+    # The package's robustness() function hides its module of the same name.
+    module = importlib.import_module("casestudy.qca.robustness")
+    raw = pd.DataFrame({"X": [1.0, 2, 3, 4, 5, 6], "Y": [0, 0, 0, 1, 1, 1]})
+    calls = []
+    real = module.minimize
+
+    def counting(tt, **kwargs):
+        calls.append((tuple(tt.rows.index), tuple(tt.rows["OUT"])))
+        return real(tt, **kwargs)
+
+    monkeypatch.setattr(module, "minimize", counting)
+    ranges = robustness_ranges(raw, "Y", incl_cut=0.8, include="",
+                               calibrations={"X": (3.5,)}, threshold_steps={"X": 0.5})
+    assert len(calls) == len(set(calls[1:])) + 1
+    assert len(calls) < len(ranges.runs) / 2

@@ -350,3 +350,51 @@ def test_facet_titles_name_registry_units():
     fig = spc.xmr(df, "y", index="i", facet="board").plot()
     titles = [a.get_title() for a in fig.axes if a.get_visible()]
     assert titles == ["NHS Ayrshire and Arran", "XX"]
+
+
+def test_small_multiples_label_years_under_each_column_only():
+    """Simulated: eight facets in rows of three; the years show under the last three panels,
+    the other panels' tick labels are switched off (not blank texts laid out and measured),
+    and the markers are rasterised (thousands of them would bloat the SVG) in one image."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(6)
+    months = pd.date_range("2020-01-01", periods=24, freq="MS")
+    df = pd.DataFrame({"month": np.tile(months, 8), "unit": np.repeat(list("abcdefgh"), 24),
+                       "y": rng.normal(10, 1, 24 * 8)})
+    fig = spc.xmr(df, "y", index="month", facet="unit").plot(ncols=3)
+    panels = [a for a in fig.axes if a.get_visible()]
+    fig.canvas.draw()
+    labelled = [[t.get_text() for t in a.get_xticklabels() if t.get_visible()]
+                for a in panels]
+    assert labelled[:5] == [[]] * 5
+    assert labelled[5:] == [["2020", "2021"]] * 3
+    layer = next(a for a in fig.artists if isinstance(a, spc.PanelMarkers))
+    assert [len(m.get_offsets()) for m in layer.markers] == [24] * 8
+    assert [m.axes for m in layer.markers] == [None] * 8
+    assert [m.get_offset_transform() for m in layer.markers] == [a.transData for a in panels]
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg")
+    assert svg.getvalue().count("<image") == 1
+    plt.close(fig)
+
+
+def test_small_multiples_tight_box_is_the_box_of_every_panel():
+    """Simulated: the one panel with neighbours on all sides (the middle of a 3 x 3 grid)
+    is left out of the tight box, which is the same as with every panel measured."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(7)
+    df = pd.DataFrame({"i": np.tile(np.arange(20), 9), "unit": np.repeat(list("abcdefghi"), 20),
+                       "y": rng.normal(10, 1, 20 * 9)})
+    fig = spc.xmr(df, "y", index="i", facet="unit").plot(ncols=3, title="Nine units")
+    panels = [a for a in fig.axes if a.get_visible()]
+    assert [a.get_in_layout() for a in panels] == [True] * 4 + [False] + [True] * 4
+    renderer = fig.canvas.get_renderer()
+    box = fig.get_tightbbox(renderer)
+    for a in panels:
+        a.set_in_layout(True)
+    assert fig.get_tightbbox(renderer).bounds == pytest.approx(box.bounds)
+    plt.close(fig)

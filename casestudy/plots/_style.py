@@ -114,15 +114,26 @@ def save_files(fig: Figure, name: str, *, directory: Path | None = None
     return out, bbox
 
 
+#: rcParams under which ``set_layout_engine(None)`` removes the engine rather than picking one.
+_NO_AUTO_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": False}
+
+
 @contextmanager
 def layout_done(fig: Figure) -> Iterator[None]:
-    """The figure's layout engine switched off (its last layout kept) for the block."""
+    """The figure's layout engine taken off (its last layout kept) for the block.
+
+    Taken off, not replaced by matplotlib's ``"none"`` placeholder: with any engine set,
+    even the placeholder, ``savefig`` first draws the whole figure once without output
+    (for the engine to lay it out), which doubled the cost of every file written.
+    """
     engine = fig.get_layout_engine()
-    fig.set_layout_engine("none")
+    with mpl.rc_context(_NO_AUTO_LAYOUT):
+        fig.set_layout_engine(None)
     try:
         yield
     finally:
-        fig.set_layout_engine(engine)
+        with mpl.rc_context(_NO_AUTO_LAYOUT):
+            fig.set_layout_engine(engine)
 
 
 def tight_bbox(fig: Figure) -> Bbox:

@@ -38,7 +38,7 @@ from casestudy.errors import CaseStudyError
 from casestudy.qca.calibrate import calibrate
 from casestudy.qca.minimize import minimize
 from casestudy.qca.solution import Solution
-from casestudy.qca.truthtable import coverage, fuzzy_incl, truth_table
+from casestudy.qca.truthtable import TruthTable, coverage, fuzzy_incl, truth_table
 
 
 @dataclass(frozen=True)
@@ -344,11 +344,15 @@ def _solution_key(sol: Solution | None) -> frozenset[str] | None:
     return None if sol is None else frozenset(m.expression for m in sol.models)
 
 
-def _scan(evaluate: Callable[[float], Solution | str | None], initial: float, step: float,
-          low: float, high: float, max_steps: int, parameter: str,
+def _scan(evaluate: Callable[[float], frozenset[str] | str | None], initial: float,
+          step: float, low: float, high: float, max_steps: int, parameter: str,
           records: list[dict]) -> dict:
-    """Step away from ``initial`` in both directions until the solution changes."""
-    base = _solution_key(evaluate(initial))
+    """Step away from ``initial`` in both directions until the solution changes.
+
+    ``evaluate`` gives the solution's models at a value (``_solution_key``), None for no
+    solution, or why the search must stop there.
+    """
+    base = evaluate(initial)
     out = {"parameter": parameter, "initial": initial}
     for side, sign in (("lower", -1), ("upper", 1)):
         last, stop = initial, "max steps"
@@ -357,11 +361,10 @@ def _scan(evaluate: Callable[[float], Solution | str | None], initial: float, st
             if value < low or value > high:
                 stop = "scale end"
                 break
-            got = evaluate(value)
-            if isinstance(got, str):
-                stop = got
+            key = evaluate(value)
+            if isinstance(key, str):
+                stop = key
                 break
-            key = _solution_key(got)
             records.append({"parameter": parameter, "value": value,
                             "solution": " | ".join(sorted(key)) if key else "(none)",
                             "same": key == base})
@@ -400,26 +403,46 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
     steps = dict(threshold_steps or {})
     records: list[dict] = []
 
-    def solve(frame: pd.DataFrame, cut: float, ncut: int) -> Solution | None:
+    def solve(tt: TruthTable | None) -> Solution | None:
+        if tt is None:
+            return None
         try:
-            with warnings.catch_warnings():
-                # Cases at 0.5 would warn at every step; truth_table() on the data says so.
-                warnings.simplefilter("ignore", UserWarning)
-                tt = truth_table(frame, outcome, conditions, incl_cut=cut, n_cut=ncut,
-                                 pri_cut=pri_cut)
             return minimize(tt, include=include, dir_exp=dir_exp)
         except CaseStudyError:
             return None
 
+    def table(frame: pd.DataFrame, cut: float, ncut: int) -> TruthTable | None:
+        try:
+            with warnings.catch_warnings():
+                # Cases at 0.5 would warn at every step; truth_table() on the data says so.
+                warnings.simplefilter("ignore", UserWarning)
+                return truth_table(frame, outcome, conditions, incl_cut=cut, n_cut=ncut,
+                                   pri_cut=pri_cut)
+        except CaseStudyError:
+            return None
+
+    # The models depend only on which rows are observed and on their OUT: most steps of a
+    # scan leave both as they were, so each distinct truth table is minimised once.
+    models: dict[tuple[tuple[int, ...], tuple[str, ...]], frozenset[str] | None] = {}
+
+    def solve_models(frame: pd.DataFrame, cut: float, ncut: int) -> frozenset[str] | None:
+        tt = table(frame, cut, ncut)
+        if tt is None:
+            return None
+        rows = (tuple(tt.rows.index), tuple(tt.rows["OUT"]))
+        if rows not in models:
+            models[rows] = _solution_key(solve(tt))
+        return models[rows]
+
     base_frame = _calibrated(data, spec)
-    base = solve(base_frame, incl_cut, n_cut)
+    base = solve(table(base_frame, incl_cut, n_cut))
     if base is None:
         raise CaseStudyError(f"the initial settings (incl_cut {incl_cut:g}, n_cut {n_cut}) "
                              "give no solution to test")
-    ranges = [_scan(lambda v: solve(base_frame, v, n_cut), incl_cut, incl_step, 1e-9, 1.0,
+    ranges = [_scan(lambda v: solve_models(base_frame, v, n_cut), incl_cut, incl_step, 1e-9, 1.0,
                     max_steps, "incl_cut", records)]
     largest = int(base.truth_table.rows["n"].max())
-    ranges.append(_scan(lambda v: solve(base_frame, incl_cut, int(v)), float(n_cut), 1.0,
+    ranges.append(_scan(lambda v: solve_models(base_frame, incl_cut, int(v)), float(n_cut), 1.0,
                         1.0, float(largest), max_steps, "n_cut", records))
     for column, thresholds in spec.items():
         raw = pd.to_numeric(data[column], errors="coerce")
@@ -428,7 +451,8 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
             tuple(f"threshold {k + 1}" for k in range(len(thresholds)))
         for k, name in enumerate(names):
             def evaluate(v: float, k: int = k, column: str = column,
-                         thresholds: Sequence[float] = thresholds) -> Solution | str | None:
+                         thresholds: Sequence[float] = thresholds
+                         ) -> frozenset[str] | str | None:
                 moved = [float(t) for t in thresholds]
                 moved[k] = v
                 if len(moved) == 3:
@@ -441,8 +465,9 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
                 with warnings.catch_warnings():
                     # A moved threshold may leave the data range: that is the point here.
                     warnings.simplefilter("ignore", UserWarning)
-                    frame[column] = _calibrated(data[[column]], {column: moved})[column]
-                return solve(frame, incl_cut, n_cut)
+                    # One column as a frame: to_frame() is far cheaper than data[[column]].
+                    frame[column] = _calibrated(data[column].to_frame(), {column: moved})[column]
+                return solve_models(frame, incl_cut, n_cut)
 
             ranges.append(_scan(evaluate, float(thresholds[k]), float(step), -np.inf,
                                 np.inf, max_steps, f"{column} {name}", records))
