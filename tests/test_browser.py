@@ -9,6 +9,7 @@ Playwright is absent; CI installs Chromium first (``.ci/run``).
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass, field
@@ -160,40 +161,70 @@ _FACTS = """() => {
 }"""
 
 
-def audit(browser: Any, path: Path) -> Audit:
-    from axe_playwright_python.sync_playwright import Axe
+#: Pages audited at once: axe runs in each page's own renderer process, so two keep both
+#: cores busy when the other pytest-xdist worker has finished its share.
+PARALLEL_PAGES = 2
+
+
+async def audit(context: Any, path: Path) -> Audit:
+    from axe_playwright_python.async_playwright import Axe
 
     found = Audit(path.name)
-    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
-    page = context.new_page()
+    page = await context.new_page()
 
     def on_request(request: Any) -> None:
         if not request.url.startswith(("file:", "data:")):
             found.foreign_requests.append(request.url)
 
     page.on("request", on_request)
-    # Anything else is refused, so that a page that would fetch from the network fails
-    # here rather than quietly working on a connected machine.
-    page.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
-    page.goto(path.resolve().as_uri(), wait_until="load")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    await page.goto(path.resolve().as_uri(), wait_until="load")
+    results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     for v in results.response["violations"]:
         if v.get("impact") in ("serious", "critical"):
             targets = [n["target"] for n in v["nodes"][:3]]
             found.violations.append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
-    found.facts = page.evaluate(_FACTS)
+    found.facts = await page.evaluate(_FACTS)
     for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        found.overflow[width] = page.evaluate(
+        await page.set_viewport_size({"width": width, "height": 900})
+        found.overflow[width] = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    found.pdf_bytes = len(page.pdf(format="A4"))
-    context.close()
+    found.pdf_bytes = len(await page.pdf(format="A4"))
+    await page.close()
     return found
 
 
-def _audits(browser: Any, layout: report.Layout) -> dict[str, Audit]:
+async def _audit_all(paths: list[Path]) -> list[Audit]:
+    """Every page audited in one browser, PARALLEL_PAGES at a time. The asynchronous API,
+    because the synchronous one holds an event loop open that a later report build's own
+    ``asyncio.run`` cannot share; this one's loop ends with the audit."""
+    from playwright.async_api import async_playwright
+
+    slots = asyncio.Semaphore(PARALLEL_PAGES)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(pdf.chromium_path()),
+                                           headless=True, args=pdf.CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+        # Anything else is refused, so that a page that would fetch from the network fails
+        # here rather than quietly working on a connected machine.
+        await context.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
+
+        async def one(path: Path) -> Audit:
+            async with slots:
+                return await audit(context, path)
+
+        try:
+            return await asyncio.gather(*(one(p) for p in paths))
+        finally:
+            await browser.close()
+
+
+def _audits(layout: report.Layout) -> dict[str, Audit]:
     pages = [*sorted(layout.reports.glob("[0-9][0-9]_*.html")), layout.reports / "index.html"]
-    return {p.name: audit(browser, p) for p in pages}
+    # Most elements first: axe's time grows with them (not with the bytes, mostly images),
+    # and a long page started last would run alone at the end.
+    largest_first = sorted(pages, key=lambda p: -p.read_text(encoding="utf-8").count("<"))
+    found = {a.name: a for a in asyncio.run(_audit_all(largest_first))}
+    return {p.name: found[p.name] for p in pages}
 
 
 @pytest.fixture(scope="session")
@@ -209,8 +240,7 @@ def audits(request: pytest.FixtureRequest, chromium: None,
     if request.param not in audit_cache:
         layout, result = request.getfixturevalue(f"{request.param}_reports")
         assert result.ok, [n.error for n in result.notebooks if n.error]
-        with pdf.browser() as browser:
-            audit_cache[request.param] = _audits(browser, layout)
+        audit_cache[request.param] = _audits(layout)
     return audit_cache[request.param]
 
 
