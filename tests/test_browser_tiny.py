@@ -5,6 +5,8 @@ A module of its own so that pytest-xdist runs it beside the real set's long buil
 
 from __future__ import annotations
 
+import base64
+import io
 import re
 from pathlib import Path
 
@@ -40,17 +42,11 @@ E3,Health and Care Act 2022 (c. 31),UK Parliament,2022,https://www.legislation.g
 N2,Wet maatschappelijke ondersteuning 2015,Overheid.nl,2014,,Public domain,,
 """
 
+# The chart is drawn once, here (_chart_png); the notebooks only show it, so that their
+# kernels need not import matplotlib (a second or more each).
 FIGURE_AND_TABLE = '''\
-import base64, io
-import matplotlib.pyplot as plt
 from IPython.display import HTML
-fig, ax = plt.subplots(figsize=(6, 3))
-ax.plot([2019, 2020, 2021], [1, 3, 2])
-ax.set(xlabel="Year", ylabel="Count", title="The count rose, then fell")
-buf = io.BytesIO()
-fig.savefig(buf, format="png", dpi=72)
-plt.close(fig)
-png = base64.b64encode(buf.getvalue()).decode()
+png = "{png}"
 HTML(f"""<figure class="cs-figure" id="fig-{n}-1"><img src="data:image/png;base64,{{png}}"
 alt="Line chart of a count (y axis) by year (x axis), 2019 to 2021, one series: it rises
 from 1 to 3, then falls to 2."><figcaption>Figure {n}.1: The count rose, then fell.
@@ -63,12 +59,25 @@ Sources: <a class="cite" href="#ref-N2">N2</a></figcaption></figure>
 LONG = " ".join(["Municipalities commission social support under the Wmo 2015."] * 12)
 
 
-def _notebook(path: Path, n: int, title: str) -> None:
+def _chart_png() -> str:
+    """A small line chart as base64 PNG."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 3))
+    ax.plot([2019, 2020, 2021], [1, 3, 2])
+    ax.set(xlabel="Year", ylabel="Count", title="The count rose, then fell")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=72)
+    plt.close(fig)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def _notebook(path: Path, n: int, title: str, png: str) -> None:
     cells = [
         new_markdown_cell(f"# {title}\n\nA one-paragraph summary of report {n}."),
         new_markdown_cell("## Background\n\nThe Act set up the boards [@E3]; compare the "
                           "Netherlands [@E3; @N2]."),
-        new_code_cell(FIGURE_AND_TABLE.format(n=n, long=LONG)),
+        new_code_cell(FIGURE_AND_TABLE.format(n=n, long=LONG, png=png)),
         new_markdown_cell("## What it means\n\nPlain prose closes the report."),
     ]
     nb = new_notebook(cells=cells)
@@ -79,13 +88,14 @@ def _notebook(path: Path, n: int, title: str) -> None:
 
 @pytest.fixture(scope="module")
 def built_set(tmp_path_factory: pytest.TempPathFactory,
-                 ) -> tuple[report.Layout, report.BuildResult]:
+              ) -> tuple[report.Layout, report.BuildResult]:
     root = tmp_path_factory.mktemp("tiny-set")
     (root / "notebooks").mkdir()
     (root / "data" / "raw").mkdir(parents=True)
     (root / "data" / "raw" / "sources.csv").write_text(SOURCES_CSV, encoding="utf-8")
+    png = _chart_png()
     for n, title in [(1, "First report"), (2, "Second report"), (3, "Third report")]:
-        _notebook(root / "notebooks" / f"0{n}_r{n}.ipynb", n, title)
+        _notebook(root / "notebooks" / f"0{n}_r{n}.ipynb", n, title, png)
     layout = report.Layout(root / "notebooks", root / "reports", root / "figures", root)
     mp = pytest.MonkeyPatch()
     mp.setenv("CASESTUDY_ROOT", str(root))
