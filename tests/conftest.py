@@ -60,6 +60,15 @@ def real_reports(tmp_path_factory: pytest.TempPathFactory):
     return layout, report.build(layout=layout)
 
 
+@pytest.fixture(scope="session")
+def chromium() -> None:
+    """Skips the test where no browser can be driven (the browser tests open their own)."""
+    from casestudy.report import pdf
+
+    if why := pdf.unavailable():
+        pytest.skip(f"browser checks need headless Chromium: {why}")
+
+
 # Lipset's crisp data (LC) as R's QCA package ships it, row by row of its truth table;
 # the source and the one inference are described in tests/test_qca_reference.py.
 LC_ROWS = {  # (DEV, URB, LIT, IND, STB): (cases, SURV)

@@ -1,23 +1,24 @@
 """The reports as a reviewer sees them: opened in headless Chromium, checked with axe-core.
 
-Two sets: three tiny notebooks built in a temporary folder (fast; they show the report
-contract's figure and table markup directly) and the project's own notebooks, built once
-per session (the ``real_reports`` fixture; the test that every notebook builds clean is here
-too, to share that build). The browser checks skip, saying why, where Chromium or
-Playwright is absent; CI installs Chromium first (``.ci/run``).
+Here the project's own notebooks, built once per session (the ``real_reports`` fixture; the
+test that every notebook builds clean is here too, to share that build); the same checks
+run on three tiny notebooks in test_browser_tiny.py, which show the report contract's
+figure and table markup directly. Two modules so that pytest-xdist (``--dist loadfile``)
+puts the tiny set on the other worker while this one builds the real set. The browser
+checks skip, saying why, where Chromium or Playwright is absent; CI installs Chromium first
+(``.ci/run``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from casestudy import report
 from casestudy.report import pdf
@@ -29,77 +30,6 @@ WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22a", "wcag22aa"]
 WIDTHS = (1280, 390)
 REPRS = ("PosixPath(", "<Axes", "<Figure size", "object at 0x")
 ROOT = Path(__file__).resolve().parent.parent
-
-SOURCES_CSV = """\
-source_id,title,publisher,year,url,licence,accessed,note
-E3,Health and Care Act 2022 (c. 31),UK Parliament,2022,https://www.legislation.gov.uk/ukpga/2022/31,OGL-UK-3.0,,
-N2,Wet maatschappelijke ondersteuning 2015,Overheid.nl,2014,,Public domain,,
-"""
-
-FIGURE_AND_TABLE = '''\
-import base64, io
-import matplotlib.pyplot as plt
-from IPython.display import HTML
-fig, ax = plt.subplots(figsize=(6, 3))
-ax.plot([2019, 2020, 2021], [1, 3, 2])
-ax.set(xlabel="Year", ylabel="Count", title="The count rose, then fell")
-buf = io.BytesIO()
-fig.savefig(buf, format="png", dpi=72)
-plt.close(fig)
-png = base64.b64encode(buf.getvalue()).decode()
-HTML(f"""<figure class="cs-figure" id="fig-{n}-1"><img src="data:image/png;base64,{{png}}"
-alt="Line chart of a count (y axis) by year (x axis), 2019 to 2021, one series: it rises
-from 1 to 3, then falls to 2."><figcaption>Figure {n}.1: The count rose, then fell.
-Sources: <a class="cite" href="#ref-N2">N2</a></figcaption></figure>
-<div class="cs-table" id="tbl-{n}-1"><table><caption>Table {n}.1: Long text wraps</caption>
-<thead><tr><th scope="col">Case</th><th scope="col">Note</th><th scope="col">Year</th></tr>
-</thead><tbody><tr><td>Netherlands</td><td>{long}</td><td style="text-align:right">2015</td>
-</tr></tbody></table><p>Sources: <a class="cite" href="#ref-E3">E3</a></p></div>""")'''
-
-LONG = " ".join(["Municipalities commission social support under the Wmo 2015."] * 12)
-
-
-def _notebook(path: Path, n: int, title: str) -> None:
-    cells = [
-        new_markdown_cell(f"# {title}\n\nA one-paragraph summary of report {n}."),
-        new_markdown_cell("## Background\n\nThe Act set up the boards [@E3]; compare the "
-                          "Netherlands [@E3; @N2]."),
-        new_code_cell(FIGURE_AND_TABLE.format(n=n, long=LONG)),
-        new_markdown_cell("## What it means\n\nPlain prose closes the report."),
-    ]
-    nb = new_notebook(cells=cells)
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i:02d}"
-    nbformat.write(nb, path)
-
-
-@pytest.fixture(scope="session")
-def tiny_reports(tmp_path_factory: pytest.TempPathFactory,
-                 ) -> tuple[report.Layout, report.BuildResult]:
-    root = tmp_path_factory.mktemp("tiny-set")
-    (root / "notebooks").mkdir()
-    (root / "data" / "raw").mkdir(parents=True)
-    (root / "data" / "raw" / "sources.csv").write_text(SOURCES_CSV, encoding="utf-8")
-    for n, title in [(1, "First report"), (2, "Second report"), (3, "Third report")]:
-        _notebook(root / "notebooks" / f"0{n}_r{n}.ipynb", n, title)
-    layout = report.Layout(root / "notebooks", root / "reports", root / "figures", root)
-    mp = pytest.MonkeyPatch()
-    mp.setenv("CASESTUDY_ROOT", str(root))
-    try:
-        result = report.build(layout=layout)
-    finally:
-        mp.undo()
-    return layout, result
-
-
-@pytest.fixture(scope="session")
-def chromium() -> None:
-    """Skips the test where no browser can be driven. Each test opens (and closes) its own:
-    Playwright's synchronous API holds an event loop open that the report build's own
-    ``asyncio.run`` cannot share."""
-    if why := pdf.unavailable():
-        pytest.skip(f"browser checks need headless Chromium: {why}")
-
 
 def test_every_notebook_builds_clean(real_reports):
     """The project's notebooks build into reports free of stderr and local paths. Here, not in
@@ -160,58 +90,86 @@ _FACTS = """() => {
 }"""
 
 
-def audit(browser: Any, path: Path) -> Audit:
-    from axe_playwright_python.sync_playwright import Axe
+#: Pages audited at once: axe runs in each page's own renderer process, so two keep both
+#: cores busy when the other pytest-xdist worker has finished its share.
+PARALLEL_PAGES = 2
+
+
+async def audit(context: Any, path: Path) -> Audit:
+    from axe_playwright_python.async_playwright import Axe
 
     found = Audit(path.name)
-    context = browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
-    page = context.new_page()
+    page = await context.new_page()
 
     def on_request(request: Any) -> None:
         if not request.url.startswith(("file:", "data:")):
             found.foreign_requests.append(request.url)
 
     page.on("request", on_request)
-    # Anything else is refused, so that a page that would fetch from the network fails
-    # here rather than quietly working on a connected machine.
-    page.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
-    page.goto(path.resolve().as_uri(), wait_until="load")
-    results = Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    await page.goto(path.resolve().as_uri(), wait_until="load")
+    results = await Axe().run(page, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
     for v in results.response["violations"]:
         if v.get("impact") in ("serious", "critical"):
             targets = [n["target"] for n in v["nodes"][:3]]
             found.violations.append(f"{v['id']} ({v['impact']}): {v['help']} at {targets}")
-    found.facts = page.evaluate(_FACTS)
+    found.facts = await page.evaluate(_FACTS)
     for width in WIDTHS:
-        page.set_viewport_size({"width": width, "height": 900})
-        found.overflow[width] = page.evaluate(
+        await page.set_viewport_size({"width": width, "height": 900})
+        found.overflow[width] = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
-    found.pdf_bytes = len(page.pdf(format="A4"))
-    context.close()
+    found.pdf_bytes = len(await page.pdf(format="A4"))
+    await page.close()
     return found
 
 
-def _audits(browser: Any, layout: report.Layout) -> dict[str, Audit]:
+async def _audit_all(paths: list[Path]) -> list[Audit]:
+    """Every page audited in one browser, PARALLEL_PAGES at a time. The asynchronous API,
+    because the synchronous one holds an event loop open that a later report build's own
+    ``asyncio.run`` cannot share; this one's loop ends with the audit."""
+    from playwright.async_api import async_playwright
+
+    slots = asyncio.Semaphore(PARALLEL_PAGES)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(pdf.chromium_path()),
+                                           headless=True, args=pdf.CHROMIUM_ARGS)
+        context = await browser.new_context(viewport={"width": WIDTHS[0], "height": 900})
+        # Anything else is refused, so that a page that would fetch from the network fails
+        # here rather than quietly working on a connected machine.
+        await context.route(re.compile(r"^(?!file:|data:)"), lambda route: route.abort())
+
+        async def one(path: Path) -> Audit:
+            async with slots:
+                return await audit(context, path)
+
+        try:
+            return await asyncio.gather(*(one(p) for p in paths))
+        finally:
+            await browser.close()
+
+
+def _audits(layout: report.Layout) -> dict[str, Audit]:
     pages = [*sorted(layout.reports.glob("[0-9][0-9]_*.html")), layout.reports / "index.html"]
-    return {p.name: audit(browser, p) for p in pages}
+    # Most elements first: axe's time grows with them (not with the bytes, mostly images),
+    # and a long page started last would run alone at the end.
+    largest_first = sorted(pages, key=lambda p: -p.read_text(encoding="utf-8").count("<"))
+    found = {a.name: a for a in asyncio.run(_audit_all(largest_first))}
+    return {p.name: found[p.name] for p in pages}
 
 
-@pytest.fixture(scope="session")
-def audit_cache() -> dict[str, dict[str, Audit]]:
-    """Each set audited once per session: pytest may interleave the two params' tests (it
-    did under pytest-xdist), and every switch would otherwise audit the set again."""
-    return {}
+@pytest.fixture(scope="module")
+def audits(built_set: tuple[report.Layout, report.BuildResult], chromium: None
+           ) -> dict[str, Audit]:
+    """The module's report set (its ``built_set`` fixture), audited once."""
+    layout, result = built_set
+    assert result.ok, [n.error for n in result.notebooks if n.error]
+    return _audits(layout)
 
 
-@pytest.fixture(scope="module", params=["tiny", pytest.param("real", id="real-set")])
-def audits(request: pytest.FixtureRequest, chromium: None,
-           audit_cache: dict[str, dict[str, Audit]]) -> dict[str, Audit]:
-    if request.param not in audit_cache:
-        layout, result = request.getfixturevalue(f"{request.param}_reports")
-        assert result.ok, [n.error for n in result.notebooks if n.error]
-        with pdf.browser() as browser:
-            audit_cache[request.param] = _audits(browser, layout)
-    return audit_cache[request.param]
+@pytest.fixture(scope="module")
+def built_set(real_reports: tuple[report.Layout, report.BuildResult],
+              ) -> tuple[report.Layout, report.BuildResult]:
+    """The set this module's checks audit: the project's own notebooks."""
+    return real_reports
 
 
 def reports_only(audits: dict[str, Audit]) -> list[Audit]:
@@ -283,17 +241,7 @@ def test_every_citation_finds_its_reference(audits):
             if a.facts["cites_unresolved"]} == {}
 
 
-def test_reports_stay_small(audits, request):
-    layout, _ = request.getfixturevalue(f"{request.node.callspec.params['audits']}_reports")
+def test_reports_stay_small(built_set):
+    layout, _ = built_set
     sizes = {p.name: p.stat().st_size for p in layout.reports.glob("*.html")}
     assert {n: s for n, s in sizes.items() if s >= 2.5e6} == {}
-
-
-def test_the_set_prints_to_one_pdf(tiny_reports, chromium, tmp_path):
-    layout, _ = tiny_reports
-    names = [p.stem for p in report.discover(layout.notebooks)]
-    target = pdf.write(layout.reports, names, tmp_path / "set.pdf")
-    data = target.read_bytes()
-    assert data.startswith(b"%PDF-")
-    # One report per part, each starting a page: at least as many pages as reports.
-    assert len(re.findall(rb"/Type\s*/Page\b", data)) >= len(names)

@@ -33,29 +33,34 @@ def tree(layout: report.Layout) -> dict[str, str]:
             if p.is_file() and ".build" not in p.parts}
 
 
-def test_two_clones_with_different_paths_and_homes_build_identical_bytes(tmp_path,
-                                                                          monkeypatch):
-    built = []
+@pytest.fixture(scope="module")
+def two_clones(tmp_path_factory: pytest.TempPathFactory) -> list[report.Layout]:
+    """The tiny set cloned and built twice, under different paths and homes; built once per
+    module (each build starts kernels, seconds each)."""
+    top = tmp_path_factory.mktemp("clones")
+    layouts = []
     for where, home in (("a", "home-one"), ("elsewhere/deeper/b", "home-two")):
-        root = tmp_path / where
-        (tmp_path / home).mkdir()
-        monkeypatch.setenv("HOME", str(tmp_path / home))
-        monkeypatch.setenv("CASESTUDY_ROOT", str(root))
-        layout = clone(root)
-        assert report.build(layout=layout).ok
-        built.append(tree(layout))
-    first, second = built
+        root = top / where
+        (top / home).mkdir()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("HOME", str(top / home))
+            mp.setenv("CASESTUDY_ROOT", str(root))
+            layout = clone(root)
+            assert report.build(layout=layout).ok
+        layouts.append(layout)
+    return layouts
+
+
+def test_two_clones_with_different_paths_and_homes_build_identical_bytes(two_clones):
+    first, second = (tree(layout) for layout in two_clones)
     assert first.keys() == second.keys()
     assert len(first) >= 6  # two reports, two executed notebooks, the index, PNG and SVG
     differing = [name for name in first if first[name] != second[name]]
     assert differing == []
 
 
-def test_build_records_every_code_cells_time(tmp_path, monkeypatch):
-    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
-    layout = clone(tmp_path)
-    assert report.build(layout=layout).ok
-    times = report.cell_times(layout)
+def test_build_records_every_code_cells_time(two_clones):
+    times = report.cell_times(two_clones[0])
     assert list(times.columns) == ["notebook", "cell", "seconds", "source"]
     assert sorted(zip(times.notebook, times.cell, strict=True)) == [
         ("01_alpha", 2), ("01_alpha", 3), ("02_beta", 2)]
