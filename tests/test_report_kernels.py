@@ -23,22 +23,41 @@ print(json.dumps({"preloaded": "pandas" in sys.modules,
                   "ppid_is_parent": int(os.environ["JPY_PARENT_PID"]) == os.getppid()}))"""
 
 
-def test_a_forked_kernel_has_the_libraries_but_not_the_package(tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
-    nbs = tmp_path / "notebooks"
+def _probe_project(root: Path, names: list[str]) -> report.Layout:
+    nbs = root / "notebooks"
     nbs.mkdir()
-    nb = new_notebook(cells=[new_markdown_cell("# Probe\n\nWhat the kernel sees."),
-                             new_code_cell(PROBE)])
-    for i, cell in enumerate(nb.cells):
-        cell.id = f"cell-{i}"
-    nbformat.write(nb, nbs / "01_probe.ipynb")
-    layout = report.Layout(nbs, tmp_path / "reports", tmp_path / "figures", tmp_path)
+    for name in names:
+        nb = new_notebook(cells=[new_markdown_cell("# Probe\n\nWhat the kernel sees."),
+                                 new_code_cell(PROBE)])
+        for i, cell in enumerate(nb.cells):
+            cell.id = f"cell-{i}"
+        nbformat.write(nb, nbs / f"{name}.ipynb")
+    return report.Layout(nbs, root / "reports", root / "figures", root)
+
+
+def _seen(layout: report.Layout, name: str) -> dict:
+    executed = nbformat.read(layout.reports / "executed" / f"{name}.ipynb", 4)
+    return json.loads(executed.cells[1].outputs[0]["text"])
+
+
+def test_forked_kernels_have_the_libraries_but_not_the_package(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
+    layout = _probe_project(tmp_path, ["01_probe", "02_probe"])
     assert report.build(layout=layout).ok
-    executed = nbformat.read(tmp_path / "reports" / "executed" / "01_probe.ipynb", 4)
-    seen = json.loads(executed.cells[1].outputs[0]["text"])
-    # (the builder writes the project's absolute paths in outputs relative to its root)
-    assert seen == {"preloaded": True, "casestudy": [], "notebook": "01_probe",
-                    "cwd": "notebooks", "hashseed": "0", "ppid_is_parent": True}
+    for name in ("01_probe", "02_probe"):
+        # (the builder writes the project's absolute paths in outputs relative to its root)
+        assert _seen(layout, name) == {
+            "preloaded": True, "casestudy": [], "notebook": name, "cwd": "notebooks",
+            "hashseed": "0", "ppid_is_parent": True}
+
+
+def test_a_lone_notebook_gets_a_kernel_of_its_own(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
+    layout = _probe_project(tmp_path, ["01_probe"])
+    assert report.build(layout=layout).ok
+    assert _seen(layout, "01_probe") == {
+        "preloaded": False, "casestudy": [], "notebook": "01_probe", "cwd": "notebooks",
+        "hashseed": "0", "ppid_is_parent": True}
 
 
 def test_kernel_argv_is_split_at_ipykernel_launcher():

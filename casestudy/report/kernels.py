@@ -6,7 +6,8 @@ a machine with two cores. The builder starts one *fork server* per build instead
 Python process (the kernel's own interpreter, with the build's environment) that imports
 those libraries once and then, on request, forks a child that becomes an ordinary IPython
 kernel. The child shares the parent's imported modules copy-on-write, so the notebook's first
-cell finds them in ``sys.modules``.
+cell finds them in ``sys.modules``. A build that runs a single notebook has nothing to
+share and starts its kernel as a new process, as Jupyter does.
 
 What a child inherits and what it does not:
 
@@ -209,16 +210,18 @@ def _provisioner(server: ForkServer, km: Any) -> Any:
     return ForkProvisioner(kernel_id=km.kernel_id, kernel_spec=km.kernel_spec, parent=km)
 
 
-async def start_kernel(name: str, server: ForkServer, sockets: Path, env: dict[str, str],
-                       cwd: Path, extra_arguments: list[str]) -> Any:
-    """Start kernel ``name`` forked by ``server``, on Unix sockets under ``sockets``; return
-    its (async) KernelManager, ready for nbclient."""
+async def start_kernel(name: str, server: ForkServer | None, sockets: Path,
+                       env: dict[str, str], cwd: Path, extra_arguments: list[str]) -> Any:
+    """Start kernel ``name`` on Unix sockets under ``sockets``, forked by ``server`` (or as
+    a new process when there is none); return its (async) KernelManager, ready for nbclient.
+    """
     import uuid
 
     from jupyter_client.manager import AsyncKernelManager
 
     km = AsyncKernelManager(kernel_name=name, transport="ipc", ip=str(sockets / "k"))
     km.kernel_id = str(uuid.uuid4())
-    km.provisioner = _provisioner(server, km)
+    if server is not None:
+        km.provisioner = _provisioner(server, km)
     await km.start_kernel(env=env, cwd=str(cwd), extra_arguments=extra_arguments)
     return km
