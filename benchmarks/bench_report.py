@@ -93,7 +93,10 @@ def second_clone(first: report.Layout, tmp: str) -> int:
         if saved is not None:
             os.environ["HOME"] = saved
     a, b = digests(first), digests(layout)
-    return sum(a.get(k) != b.get(k) for k in a.keys() | b.keys())
+    differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
+    for name in differing:
+        print(f"  differs between the clones: {name}")
+    return len(differing)
 
 
 def main() -> None:
