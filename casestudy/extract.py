@@ -72,6 +72,13 @@ def schema_field(name: str, ftype: str = "string", description: str = "",
     return out
 
 
+#: The fields every tidy series extract shares (its ``period``, non-negative ``value``,
+#: ``unit`` and ``source_id``), written once for every recipe module.
+PERIOD_FIELD = schema_field("period", "date", required=True)
+VALUE_FIELD = schema_field("value", "number", required=True, minimum=0)
+UNIT_FIELD = schema_field("unit", required=True)
+SOURCE_FIELD = schema_field("source_id", required=True)
+
 _REGISTRY: dict[str, Recipe] = {}
 
 

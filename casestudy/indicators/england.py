@@ -33,7 +33,14 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.extract import Recipe, register
+from casestudy.extract import (
+    PERIOD_FIELD,
+    SOURCE_FIELD,
+    UNIT_FIELD,
+    VALUE_FIELD,
+    Recipe,
+    register,
+)
 from casestudy.extract import schema_field as _field
 from casestudy.indicators import uk
 from casestudy.indicators.tidy import (
@@ -253,10 +260,6 @@ def ctr_monthly(daily: pd.DataFrame, names: pd.DataFrame) -> pd.DataFrame:
 _GEO = _field("geography", required=True, pattern="E54[0-9]{6}")
 _NAME = _field("geography_name", required=True)
 _CASE = _field("case", required=True, enum=["ENG"])
-_PERIOD = _field("period", "date", required=True)
-_VALUE = _field("value", "number", required=True, minimum=0)
-_UNIT = _field("unit", required=True)
-_SRC = _field("source_id", required=True)
 _LICENCES = uk.OGL
 
 
@@ -283,12 +286,12 @@ AE_ICB = register(Recipe(
                 "and other providers in NHS England's ICB totals are not in the provider "
                 "file, so attendances run below NHS England's ICB file in some ICBs.",
     source_ids=("NHSE-AE-TRUST", "ODS-ETR", "ONS-ICB22", "ONS-ICB23"), licences=_LICENCES,
-    schema={"fields": [_GEO, _NAME, _CASE, _PERIOD,
+    schema={"fields": [_GEO, _NAME, _CASE, PERIOD_FIELD,
                        _field("indicator", required=True,
                               enum=["ae_attendances", "ae_attendances_reporting",
                                     "ae_over_4_hours", "ae_within_4_hours_pct",
                                     "emergency_admissions"]),
-                       _VALUE, _UNIT, _SRC],
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("nhse_ae_trust_monthly.csv", "ods_etr_trusts_with_icb.csv",
             "ons_sicbl22_icb22_nhser22_lookup_july2022.csv",
@@ -311,11 +314,11 @@ CTR_ICB = register(Recipe(
                 "measure as Scotland's delayed discharges (bed days of delayed patients): "
                 "never one series with them. ICB names from the ONS July 2022 lookup.",
     source_ids=("NHSE-CTR", "ONS-ICB22", "ONS-ICB23"), licences=_LICENCES,
-    schema={"fields": [_GEO, _NAME, _CASE, _PERIOD,
+    schema={"fields": [_GEO, _NAME, _CASE, PERIOD_FIELD,
                        _field("indicator", required=True,
                               enum=["not_meeting_criteria_to_reside_daily_mean"]),
-                       _VALUE, _field("days_reported", "integer", required=True, minimum=1),
-                       _UNIT, _SRC],
+                       VALUE_FIELD, _field("days_reported", "integer", required=True, minimum=1),
+                       UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("nhse_discharge_not_meeting_criteria_to_reside_icb_daily.csv",
             "ons_sicbl22_icb22_nhser22_lookup_july2022.csv",

@@ -31,7 +31,13 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.extract import Recipe, register
+from casestudy.extract import (
+    SOURCE_FIELD,
+    UNIT_FIELD,
+    VALUE_FIELD,
+    Recipe,
+    register,
+)
 from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import check_codes, check_pattern, read_table, to_number
 
@@ -158,7 +164,6 @@ BEDS = register(Recipe(
                        _field("bed_type", required=True,
                               enum=["acute", "rehabilitation", "long_stay", "all"]),
                        _field("indicator", required=True, enum=["hospital_beds"]),
-                       _field("value", "number", required=True, minimum=0),
-                       _field("unit", required=True), _field("source_id", required=True)],
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "year", "bed_type", "indicator"]},
     inputs=("minsal_beds_by_hospital_2010_2019.csv",), build=_build))

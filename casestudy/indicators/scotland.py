@@ -28,7 +28,14 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.extract import Recipe, register
+from casestudy.extract import (
+    PERIOD_FIELD,
+    SOURCE_FIELD,
+    UNIT_FIELD,
+    VALUE_FIELD,
+    Recipe,
+    register,
+)
 from casestudy.extract import schema_field as _field
 from casestudy.indicators import uk
 from casestudy.indicators.tidy import check_pattern, check_unique, read_table, to_number
@@ -277,10 +284,6 @@ def read_phs_beds(path: str | Path) -> pd.DataFrame:
 # --------------------------------------------------------------------------- recipes
 
 _CASE = _field("case", required=True, enum=["SCO"])
-_PERIOD = _field("period", "date", required=True)
-_VALUE = _field("value", "number", required=True, minimum=0)
-_UNIT = _field("unit", required=True)
-_SRC = _field("source_id", required=True)
 _NAME = _field("geography_name")
 
 
@@ -312,11 +315,11 @@ AE_BOARD = register(Recipe(
     source_ids=("PHS-AE", "PHS-AE-SITES", "PHS-AE-HOSP", "PHS-AE-MONTHLY", "PHS-HB"),
     licences=uk.OGL,
     schema={"fields": [_field("geography", required=True, pattern="S08[0-9]{6}"),
-                       _field("geography_name", required=True), _CASE, _PERIOD,
+                       _field("geography_name", required=True), _CASE, PERIOD_FIELD,
                        _field("indicator", required=True,
                               enum=["ae_attendances", "ae_within_4_hours",
                                     "ae_within_4_hours_pct"]),
-                       _VALUE, _UNIT, _SRC],
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("phs_ae_monthly_hospital.csv", "phs_hospital_site_list.csv", "phs_hospitals.csv",
             "phs_current-hospital_flagged20211216.csv",
@@ -368,10 +371,10 @@ DD_HSCP = register(Recipe(
     source_ids=("PHS-DD", "PHS-CA"), licences=uk.OGL,
     schema={"fields": [_field("geography", required=True, pattern="S37[0-9]{6}"),
                        _field("geography_name", required=True),
-                       _field("board", required=True, pattern="S08[0-9]{6}"), _CASE, _PERIOD,
+                       _field("board", required=True, pattern="S08[0-9]{6}"), _CASE, PERIOD_FIELD,
                        _field("indicator", required=True, enum=["delayed_bed_days"]),
                        _field("delay_reason", required=True, enum=list(uk.DD_REASONS)),
-                       _VALUE, _UNIT, _SRC],
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator", "delay_reason"]},
     inputs=("phs_delayed_discharge_council_area.csv", "phs_ca11_ca19.csv"),
     build=_build_dd_hscp))
@@ -397,10 +400,10 @@ BEDS = register(Recipe(
     source_ids=("PHS-BEDS", "PHS-HB"), licences=uk.OGL,
     schema={"fields": [_field("geography", required=True,
                               pattern="S08[0-9]{6}|S92000003|SB[0-9]{4}"), _NAME, _CASE,
-                       _PERIOD, _field("specialty", required=True),
+                       PERIOD_FIELD, _field("specialty", required=True),
                        _field("indicator", required=True,
                               enum=["staffed_beds", "bed_occupancy_pct"]),
-                       _VALUE, _UNIT, _SRC],
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "specialty", "indicator"]},
     inputs=("phs_beds_board_specialty_quarterly_2022q3.csv", "phs_hb14_hb19.csv"),
     build=_build_beds))

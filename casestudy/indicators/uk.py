@@ -29,7 +29,14 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.extract import Recipe, register
+from casestudy.extract import (
+    PERIOD_FIELD,
+    SOURCE_FIELD,
+    UNIT_FIELD,
+    VALUE_FIELD,
+    Recipe,
+    register,
+)
 from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import (
     check_codes,
@@ -275,10 +282,6 @@ def ae_scotland(hospitals: pd.DataFrame) -> pd.DataFrame:
 _GEO = _field("geography", required=True, pattern="S(12|08|92)[0-9]{6}|E54[0-9]{6}")
 _CASE = _field("case", required=True, enum=["SCO", "ENG"])
 _INDICATOR = _field("indicator", required=True)
-_PERIOD = _field("period", "date", required=True)
-_VALUE = _field("value", "number", required=True, minimum=0)
-_UNIT = _field("unit", required=True)
-_SRC = _field("source_id", required=True)
 
 
 def _build_delayed_discharge(paths: list[Path]) -> pd.DataFrame:
@@ -300,9 +303,9 @@ register(Recipe(
                 "reasons and for each reason group. Rows PHS publishes without an area code "
                 "are left out; Scotland's total includes them.",
     source_ids=("PHS-DD",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR,
+    schema={"fields": [_GEO, _CASE, PERIOD_FIELD, _INDICATOR,
                        _field("delay_reason", required=True, enum=list(DD_REASONS)),
-                       _VALUE, _UNIT, _SRC],
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator", "delay_reason"]},
     inputs=("phs_delayed_discharge_council_area.csv",),
     build=_build_delayed_discharge))
@@ -321,8 +324,8 @@ register(Recipe(
                 "July 2007, and the share within 4 hours computed from the sums. Boards are "
                 "not given: the project has no sourced hospital-to-board lookup.",
     source_ids=("PHS-AE",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR,
-                       _VALUE, _UNIT, _SRC],
+    schema={"fields": [_GEO, _CASE, PERIOD_FIELD, _INDICATOR,
+                       VALUE_FIELD, UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("phs_ae_monthly_hospital.csv",), build=_build_ae))
 
@@ -338,8 +341,8 @@ register(Recipe(
                 "people receiving care at home per 1,000 population for each of Scotland's "
                 "32 council areas, quarterly, with the council's name as given.",
     source_ids=("PHS-CAH",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR, _VALUE,
-                       _UNIT, _SRC, _field("geography_name", required=True)],
+    schema={"fields": [_GEO, _CASE, PERIOD_FIELD, _INDICATOR, VALUE_FIELD,
+                       UNIT_FIELD, SOURCE_FIELD, _field("geography_name", required=True)],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("phs_care_at_home_council_area.csv",), build=_build_care_at_home))
 
@@ -357,8 +360,8 @@ register(Recipe(
                 "April 2022, with the share of attendances within 4 hours computed from the "
                 "counts. ICBs are given by code only (no sourced name lookup).",
     source_ids=("NHSE-AE",), licences=OGL,
-    schema={"fields": [_GEO, _CASE, _PERIOD, _INDICATOR, _VALUE,
-                       _UNIT, _SRC],
+    schema={"fields": [_GEO, _CASE, PERIOD_FIELD, _INDICATOR, VALUE_FIELD,
+                       UNIT_FIELD, SOURCE_FIELD],
             "primaryKey": ["geography", "period", "indicator"]},
     inputs=("nhse_ae_emergency_admissions_icb.csv",), build=_build_nhse))
 
@@ -397,7 +400,7 @@ register(Recipe(
     schema={"fields": [_GEO, _field("geography_name"),
                        _field("level", required=True,
                               enum=["country", "council area", "integrated care board"]),
-                       _CASE, _SRC],
+                       _CASE, SOURCE_FIELD],
             "primaryKey": ["geography"]},
     inputs=("phs_care_at_home_council_area.csv", "nhse_ae_emergency_admissions_icb.csv",
             "ons_sicbl22_icb22_nhser22_lookup_july2022.csv"),
