@@ -223,7 +223,7 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     observed, n = np.unique(row[row > 0], return_counts=True)
     cfg = row_config(observed, levels)
     if fuzzy.any():
-        incl, pri = _row_scores(values, fuzzy, y, cfg, observed, levels)
+        incl, pri = _row_scores(values, fuzzy, config, y, cfg, observed, levels)
     else:
         # Crisp rows: a case is fully in its own row and out of every other one.
         slot = np.searchsorted(observed, row)
@@ -259,9 +259,11 @@ def row_config(row_numbers: np.ndarray, levels: Sequence[int]) -> np.ndarray:
     return np.stack(np.unravel_index(idx, tuple(levels)), axis=1).astype(np.int8)
 
 
-def _row_scores(values: np.ndarray, fuzzy: np.ndarray, y: np.ndarray, cfg: np.ndarray,
-                observed: np.ndarray, levels: Sequence[int]) -> tuple[np.ndarray, np.ndarray]:
-    """incl and PRI of each observed row from every case's membership in it.
+def _row_scores(values: np.ndarray, fuzzy: np.ndarray, own: np.ndarray, y: np.ndarray,
+                cfg: np.ndarray, observed: np.ndarray, levels: Sequence[int]
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """incl and PRI of each observed row from every case's membership in it (``own`` is
+    each case's configuration, cases x conditions).
 
     A case's literal on a condition is its "high" value (max(x, 1 − x) fuzzy, 1 crisp)
     where the row agrees with the case's own configuration and its "low" value (min(x,
@@ -276,7 +278,6 @@ def _row_scores(values: np.ndarray, fuzzy: np.ndarray, y: np.ndarray, cfg: np.nd
     """
     low = np.where(fuzzy, np.minimum(values, 1 - values), 0.0)
     high = np.where(fuzzy, np.maximum(values, 1 - values), 1.0)
-    own = np.where(fuzzy, values > 0.5, values).astype(np.int64)
     partial = low > 0
     n_partial = partial.sum(axis=1)
     if np.ldexp(1.0, n_partial).sum() > 0.25 * len(cfg) * len(y):
