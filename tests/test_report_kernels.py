@@ -10,6 +10,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from casestudy import report
+from casestudy.errors import ReportError
 from casestudy.report import kernels
 
 pytestmark = pytest.mark.slow
@@ -65,3 +66,12 @@ def test_kernel_argv_is_split_at_ipykernel_launcher():
         ["py"], ["-f", "c.json"])
     with pytest.raises(ValueError, match="not an ipykernel command"):
         kernels.split_kernel_argv(["py", "-m", "other_kernel", "-f", "c.json"])
+
+
+def test_a_missing_kernel_is_named_whether_or_not_kernels_are_forked(tmp_path: Path,
+                                                                      monkeypatch):
+    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
+    monkeypatch.setattr(report, "KERNEL", "no-such-kernel")
+    layout = _probe_project(tmp_path, ["01_probe"])
+    with pytest.raises(ReportError, match="kernel 'no-such-kernel' is not installed"):
+        report.build(layout=layout)

@@ -453,6 +453,8 @@ class _Renderer:
     """One HTML exporter for the whole build: loading the template is the slow part."""
 
     def __init__(self, include_code: bool):
+        import logging
+
         from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
 
@@ -464,7 +466,7 @@ class _Renderer:
         self.exporter.exclude_output_prompt = True
         # nbconvert warns about every inline plot without alt text; figures shown with
         # plots.show carry their own, and the browser tests fail on any that does not.
-        self.exporter.log.setLevel(40)  # logging.ERROR
+        self.exporter.log.setLevel(logging.ERROR)
         self.exporter.register_preprocessor(TagRemovePreprocessor(
             remove_cell_tags={REMOVE_TAGS["cell"]},
             remove_input_tags={REMOVE_TAGS["input"]},
@@ -573,8 +575,9 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     renderer = loop.run_in_executor(worker, _warm_up, include_code)
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
+    interpreter = _kernel_interpreter()  # also: a missing kernel is named before any runs
     # One notebook has no imports to share: the server would only add its start-up.
-    server = kernels.ForkServer(_kernel_interpreter(), _server_env()) if len(todo) > 1 else None
+    server = kernels.ForkServer(interpreter, _server_env()) if len(todo) > 1 else None
 
     async def one(nb_path: Path) -> None:
         async with semaphore:
