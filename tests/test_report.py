@@ -217,6 +217,17 @@ def test_no_notebooks_is_an_error(tmp_path):
         report.build(layout=layout)
 
 
+def test_never_built_notebooks_are_expected_to_take_time_by_their_code(tmp_path):
+    layout = report.Layout(tmp_path, tmp_path / "r", tmp_path / "f", tmp_path)
+    short = write_nb(tmp_path / "01_short.ipynb", "Short", "x = 1", summary="y" * 5000)
+    long = write_nb(tmp_path / "02_long.ipynb", "Long", "x = 1\n" * 500)
+    assert report._expected_seconds(short, layout) == pytest.approx(0.005)
+    assert report._expected_seconds(long, layout) == pytest.approx(3.0)
+    layout.state.mkdir(parents=True)
+    (layout.state / "01_short.json").write_text('{"seconds": 9.5}')
+    assert report._expected_seconds(short, layout) == 9.5
+
+
 def test_index_summary_is_the_first_sentence_in_plain_text(tmp_path):
     path = write_nb(tmp_path / "01_x.ipynb", "X **bold** title",
                     summary="Counts by *case* in `data/processed/framework_matrix.xlsx` "

@@ -43,22 +43,24 @@ def _seen(layout: report.Layout, name: str) -> dict:
 
 def test_forked_kernels_have_the_libraries_but_not_the_package(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
-    layout = _probe_project(tmp_path, ["01_probe", "02_probe"])
-    assert report.build(layout=layout).ok
-    for name in ("01_probe", "02_probe"):
+    names = ["01_probe", "02_probe", "03_probe"]
+    layout = _probe_project(tmp_path, names)
+    assert report.build(layout=layout, jobs=2).ok
+    for name in names:
         # (the builder writes the project's absolute paths in outputs relative to its root)
         assert _seen(layout, name) == {
             "preloaded": True, "casestudy": [], "notebook": name, "cwd": "notebooks",
             "hashseed": "0", "ppid_is_parent": True}
 
 
-def test_a_lone_notebook_gets_a_kernel_of_its_own(tmp_path: Path, monkeypatch):
+def test_notebooks_with_a_job_each_get_kernels_of_their_own(tmp_path: Path, monkeypatch):
     monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
-    layout = _probe_project(tmp_path, ["01_probe"])
-    assert report.build(layout=layout).ok
-    assert _seen(layout, "01_probe") == {
-        "preloaded": False, "casestudy": [], "notebook": "01_probe", "cwd": "notebooks",
-        "hashseed": "0", "ppid_is_parent": True}
+    layout = _probe_project(tmp_path, ["01_probe", "02_probe"])
+    assert report.build(layout=layout, jobs=2).ok
+    for name in ("01_probe", "02_probe"):
+        assert _seen(layout, name) == {
+            "preloaded": False, "casestudy": [], "notebook": name, "cwd": "notebooks",
+            "hashseed": "0", "ppid_is_parent": True}
 
 
 def test_kernel_argv_is_split_at_ipykernel_launcher():

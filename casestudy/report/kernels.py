@@ -6,8 +6,9 @@ a machine with two cores. The builder starts one *fork server* per build instead
 Python process (the kernel's own interpreter, with the build's environment) that imports
 those libraries once and then, on request, forks a child that becomes an ordinary IPython
 kernel. The child shares the parent's imported modules copy-on-write, so the notebook's first
-cell finds them in ``sys.modules``. A build that runs a single notebook has nothing to
-share and starts its kernel as a new process, as Jupyter does.
+cell finds them in ``sys.modules``. A build that runs no more notebooks than it runs at
+once (one notebook, or two on two cores) starts each kernel as a new process, as Jupyter
+does: the kernels then import side by side, which is sooner than waiting for the server.
 
 What a child inherits and what it does not:
 
