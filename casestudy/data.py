@@ -243,6 +243,9 @@ def _describe(etype: str, cell: Any, field: dict[str, Any] | None, note: str,
 
 
 def _schema_problems(path: Path, label: str, schema: dict[str, Any]) -> list[Problem]:
+    from casestudy import _imports
+
+    _imports.skip_iri_grammar()  # frictionless validates descriptors with jsonschema
     from frictionless import Resource, Schema  # slow import; only when a file needs checking
 
     # Frictionless refuses absolute paths as unsafe; give it a name inside a base folder.

@@ -42,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from casestudy import _imports
 from casestudy.errors import ReportError
 from casestudy.paths import atomic_write, project_root
 from casestudy.report import index, page
@@ -673,10 +674,7 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
         else:
             todo.append(nb_path)
     if todo:
-        # jsonschema (under nbformat) optionally imports rfc3987-syntax, which compiles a
-        # grammar for 1.3 s at import, only to check "iri" formats no notebook schema uses.
-        # Marking it absent makes jsonschema skip that checker, as when it is not installed.
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+        _imports.skip_iri_grammar()  # nbformat validates with jsonschema
         # Longest first: a long notebook started last would leave the other workers idle
         # while it runs alone (on a fresh clone the two longest ran last, 11 s of one core).
         todo.sort(key=lambda p: -_expected_seconds(p, layout))
