@@ -9,7 +9,12 @@ import matplotlib
 import pandas as pd
 import pytest
 
+from casestudy import _imports
+
 matplotlib.use("Agg")
+# Before nbformat and frictionless bring in jsonschema: each pytest-xdist worker compiled the
+# IRI grammar again while collecting (1.3 s), for checks no test uses.
+_imports.skip_iri_grammar()
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED_DATA = ROOT.parent / "shared" / "data"
