@@ -100,6 +100,35 @@ def test_duplicate_primary_key(raw):
     assert rules(raw) == [("data/raw/facts.csv", 4, None, "primary-key")]
 
 
+def _frictionless_key_errors(path: Path) -> list[tuple[int, str]]:
+    """The reference: frictionless's own primary-key check, on the same file."""
+    from frictionless import Resource, Schema
+
+    res = Resource(path=path.name, basepath=str(path.parent), schema=Schema.from_descriptor(
+        SCHEMA), format="csv", encoding="utf-8")
+    return [(row, note) for etype, row, note in res.validate().flatten(
+        ["type", "rowNumber", "note"]) if etype == "primary-key"]
+
+
+@pytest.mark.parametrize("rows", [
+    "NL,2020,9,A1\n",                      # the same key again
+    "NL,2020,9,A1\nNL,2020,8,A1\n",       # three times: each names the latest before it
+    "NL,02020,9,A1\n",                     # equal as integers, not as text
+    "NL,,9,A1\n,,9,A1\n,,9,A1\n",        # part of the key empty; all of it empty
+    "NL,x,9,A1\nNL,y,9,A1\n",             # not integers: both keys (NL, None)
+    "NL\nENG,2021,1\n",                   # short rows
+])
+def test_key_check_finds_what_frictionless_finds(raw, rows):
+    rewrite(raw, "facts.csv", FACTS + rows)
+    path = raw / "facts.csv"
+    ours = [p for p in data._schema_problems(path, "facts.csv", SCHEMA) if p.rule == "primary-key"]
+    reference = _frictionless_key_errors(path)
+    assert [p.row for p in ours] == [row for row, _ in reference]
+    for problem, (_, note) in zip(ours, reference, strict=True):
+        where = note.replace("the same as in the row at position", "as row")
+        assert where in problem.message
+
+
 def test_source_id_not_in_sources(raw):
     rewrite(raw, "facts.csv", FACTS.replace("A1;B2", "A1;Z9"))
     problems = data.validate(raw)
