@@ -105,13 +105,57 @@ def save_files(fig: Figure, name: str, *, directory: Path | None = None
     # measured once here, the files are drawn once each.
     bbox = tight_bbox(fig)
     with layout_done(fig):
-        for ext, meta in (("png", {"Software": None}), ("svg", {"Date": None, "Creator": None})):
+        for ext in ("png", "svg"):
             target = directory / f"{name}.{ext}"
             with data.atomic_path(target) as tmp:
-                fig.savefig(tmp, format=ext, metadata=meta, bbox_inches=bbox)
+                if ext == "png":
+                    tmp.write_bytes(png_bytes(fig, bbox))
+                else:
+                    fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None},
+                                bbox_inches=bbox)
             data.record_dependency("W", target)
             out.append(target)
     return out, bbox
+
+
+def png_bytes(fig: Figure, bbox: Bbox, dpi: float | None = None) -> bytes:
+    """The figure as a PNG cut to ``bbox`` (inches), at ``dpi`` (default ``savefig.dpi``).
+
+    Drawn by Agg exactly as ``savefig`` draws it, but written as RGB when every pixel is
+    opaque, as the house style's are (``savefig`` writes RGBA: a third more to compress)
+    and at zlib level 3: half the writing time of a large figure, and a smaller file. No
+    text chunks (``savefig`` would name matplotlib's version), so the bytes are the same
+    every build.
+
+    >>> import matplotlib.pyplot as plt
+    >>> fig, ax = plt.subplots(figsize=(2, 1))
+    >>> png = png_bytes(fig, tight_bbox(fig))
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png[25]  # colour type 2: RGB
+    (True, 2)
+    >>> plt.close(fig)
+    """
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    dpi = dpi or mpl.rcParams["savefig.dpi"]
+    dpi = float(fig.dpi if dpi == "figure" else dpi)
+    raw = io.BytesIO()
+    fig.savefig(raw, format="rgba", dpi=dpi, bbox_inches=bbox)
+    # Agg's canvas is the box at this dpi, truncated to whole pixels (RendererAgg's int()).
+    width = int(bbox.width * dpi)
+    height, extra = divmod(len(raw.getvalue()), 4 * width)
+    if extra:
+        raise ValueError(f"the figure drew {len(raw.getvalue())} bytes, not rows of {width} "
+                         "pixels")
+    pixels = np.frombuffer(raw.getvalue(), np.uint8).reshape(height, width, 4)
+    image = Image.fromarray(pixels, "RGBA")
+    if pixels[..., 3].min() == 255:
+        image = image.convert("RGB")
+    out = io.BytesIO()
+    image.save(out, format="png", dpi=(dpi, dpi), compress_level=3)
+    return out.getvalue()
 
 
 #: rcParams under which ``set_layout_engine(None)`` removes the engine rather than picking one.

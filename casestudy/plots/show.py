@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import html
-import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +29,7 @@ from matplotlib.transforms import Bbox
 
 from casestudy import captions
 from casestudy.errors import CaseStudyError
-from casestudy.plots._style import SOURCE_IDS_ATTR, layout_done, save_files
+from casestudy.plots._style import SOURCE_IDS_ATTR, layout_done, png_bytes, save_files
 from casestudy.plots.alt import alt_text, sentence
 
 #: Width at which a figure is shown in the report (the page's text column), in CSS pixels.
@@ -158,11 +157,8 @@ def _page_image(figure: Figure, shown: ShownFigure, bbox: Bbox) -> bytes:
     if shown.width_px <= wanted:
         return png
     dpi = plt.rcParams["savefig.dpi"] * wanted / shown.width_px
-    buffer = io.BytesIO()
     with layout_done(figure):
-        figure.savefig(buffer, format="png", dpi=dpi, metadata={"Software": None},
-                       bbox_inches=bbox)
-    return buffer.getvalue()
+        return png_bytes(figure, bbox, dpi)
 
 
 def _png_size(path: Path) -> tuple[int, int]:
