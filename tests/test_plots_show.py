@@ -209,3 +209,30 @@ def test_saving_a_laid_out_figure_draws_it_once_per_file(tmp_path: Path,
     assert len(draws) == 3  # layout and measure, PNG, SVG
     assert fig.get_layout_engine() is engine
     plt.close(fig)
+
+
+@pytest.mark.parametrize("width", [2.0, 8.286666666666665, 9.113333333333333, 13.34])
+def test_png_bytes_are_savefigs_pixels_in_rgb(width):
+    """The PNG writer's canvas size comes from the bytes Agg drew; its pixels are savefig's.
+    A tight box is a whole number of pixels wide, in floating point a hair less (report 03's
+    framework matrix: 8.286666666666665 inches, 1242.9999999999998 pixels at 150 dpi, which
+    Agg drew 1243 wide): truncated, that failed once."""
+    import io
+
+    import numpy as np
+    from matplotlib.transforms import Bbox
+    from PIL import Image
+
+    from casestudy.plots._style import png_bytes, use_style
+
+    use_style()
+    fig, ax = plt.subplots(figsize=(width - 0.2, 2))
+    ax.plot([0, 1], [0, 1])
+    box = Bbox.from_bounds(-0.1, -0.2, width, 2.3)
+    ours = Image.open(io.BytesIO(png_bytes(fig, box)))
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", bbox_inches=box)
+    plt.close(fig)
+    theirs = np.asarray(Image.open(reference))
+    assert ours.mode == "RGB" and theirs[..., 3].min() == 255
+    assert np.array_equal(np.asarray(ours), theirs[..., :3])
