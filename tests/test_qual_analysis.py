@@ -320,3 +320,23 @@ def test_voices_do_not_depend_on_row_order(voiced):
     a = voices(voiced).table()
     b = voices(voiced.sample(frac=1, random_state=3)).table()
     pd.testing.assert_frame_equal(a, b)
+
+
+def test_heatmaps_do_not_draw_the_figure_they_are_building(monkeypatch):
+    """seaborn.heatmap draws the whole figure to decide label rotations; here it must not
+    (four panels cost four layouts and renders), and the figure keeps its own canvas."""
+    from matplotlib.figure import Figure
+
+    from casestudy.qual.plots import perspective_heatmaps
+
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, renderer: draws.append(self)
+                        or original(self, renderer))
+    tbl = pd.DataFrame({"case": ["NL", "IT", "SCO", "ENG"], "perspective": ["frontline staff"] * 4,
+                        "tier": ["national"] * 4, "n": [1, 0, 2, 3]})
+    fig = perspective_heatmaps(tbl)
+    assert draws == []
+    assert type(fig.canvas).__name__ != "FigureCanvasBase" and fig.canvas.figure is fig
+    assert all(t.get_rotation() == 0 for ax in fig.axes for t in ax.get_yticklabels())
+    plt.close(fig)

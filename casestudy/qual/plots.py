@@ -5,11 +5,14 @@ returns the Axes (or the Figure for small multiples), as seaborn does.
 
 from __future__ import annotations
 
+from typing import Any
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import seaborn as sns
 from matplotlib.axes import Axes
+from matplotlib.backend_bases import FigureCanvasBase
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
@@ -19,6 +22,21 @@ from casestudy.qual.evidence import DIRECTIONS, order
 
 #: Facilitators blue, barriers vermilion, neutral grey (Okabe & Ito), as in the bars.
 DIRECTION_COLOURS = {"facilitator": "#0072B2", "barrier": "#D55E00", "neutral": "#999999"}
+
+
+def _heatmap(matrix: pd.DataFrame, ax: Axes, **kwargs: Any) -> None:
+    """``seaborn.heatmap`` without the whole-figure draw it makes (``fig.canvas.draw()``)
+    to see whether tick labels overlap before it turns them; the callers here set both
+    rotations themselves. That draw laid out and rendered the unfinished figure once per
+    heatmap: four times for the four panels of ``perspective_heatmaps``, most of its cost.
+    On a bare canvas, which draws nothing, seaborn measures the labels without it."""
+    fig = ax.figure
+    canvas = fig.canvas
+    FigureCanvasBase(fig)
+    try:
+        sns.heatmap(matrix, ax=ax, **kwargs)
+    finally:
+        fig.set_canvas(canvas)
 
 
 def theme_heatmap(data: pd.DataFrame, *, x: str = "case", y: str = "theme",
@@ -60,13 +78,14 @@ def count_heatmap(matrix: pd.DataFrame, *, ax: Axes | None = None, annot: bool =
     """
     ax = new_axes(ax, figsize=(1.2 * max(len(matrix.columns), 3) + 3,
                                0.32 * max(len(matrix), 4) + 1.2))
-    sns.heatmap(matrix, ax=ax, annot=annot, fmt=fmt, cmap=cmap, cbar=False,
-                linewidths=0.5, linecolor="white")
+    _heatmap(matrix, ax, annot=annot, fmt=fmt, cmap=cmap, cbar=False, linewidths=0.5,
+             linecolor="white")
     if matrix.columns.name == "case":
         ax.set_xticklabels([cases.label(c) for c in matrix.columns])
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", rotation=0)
+    ax.tick_params(axis="y", rotation=0)
     ax.grid(False)
     return ax
 
@@ -125,14 +144,15 @@ def cooccurrence_heatmap(matrix: pd.DataFrame, *, measure: str = "count",
     n = len(matrix)
     ax = new_axes(ax, figsize=(0.45 * n + 3, 0.4 * n + 2))
     mask = np.triu(np.ones((n, n), dtype=bool))
-    sns.heatmap(matrix.astype(float), mask=mask, ax=ax, annot=annot and n <= 25,
-                fmt=".0f" if measure == "count" else ".2f", cmap="Purples", cbar=True,
-                cbar_kws={"label": label or ("units with both themes" if measure == "count"
-                                             else "Jaccard")},
-                linewidths=0.5, linecolor="white",
-                square=True)
+    _heatmap(matrix.astype(float), ax, mask=mask, annot=annot and n <= 25,
+             fmt=".0f" if measure == "count" else ".2f", cmap="Purples", cbar=True,
+             cbar_kws={"label": label or ("units with both themes" if measure == "count"
+                                          else "Jaccard")},
+             linewidths=0.5, linecolor="white", square=True)
     ax.set_xlabel("")
     ax.set_ylabel("")
+    ax.tick_params(axis="x", rotation=90)
+    ax.tick_params(axis="y", rotation=0)
     ax.grid(False)
     return ax
 
@@ -161,13 +181,13 @@ def perspective_heatmaps(data: pd.DataFrame, *, x: str = "tier", y: str = "persp
         grid = (sub.assign(**{x: sub[x].astype("string"), y: sub[y].astype("string")})
                 .pivot_table(index=y, columns=x, values=value, aggfunc="sum", fill_value=0)
                 .reindex(index=rows, columns=cols, fill_value=0))
-        sns.heatmap(grid, ax=ax, mask=grid.to_numpy() == 0, annot=True, fmt="d",
-                    cmap="Blues", vmin=0, vmax=top, cbar=False, linewidths=0.5,
-                    linecolor="#dddddd")
+        _heatmap(grid, ax, mask=grid.to_numpy() == 0, annot=True, fmt="d", cmap="Blues",
+                 vmin=0, vmax=top, cbar=False, linewidths=0.5, linecolor="#dddddd")
         ax.set_facecolor("white")
         ax.set_title(cases.label(key) if col == "case" else key)
         ax.set_xlabel("")
         ax.set_ylabel("")
         ax.tick_params(axis="x", rotation=90)
+        ax.tick_params(axis="y", rotation=0)
         ax.grid(False)
     return fig
