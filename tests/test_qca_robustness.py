@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import matplotlib.pyplot as plt
 import pandas as pd
 import pytest
@@ -153,3 +155,29 @@ def test_ranges_minimise_each_distinct_truth_table_once(monkeypatch: pytest.Monk
                                calibrations={"X": (3.5,)}, threshold_steps={"X": 0.5})
     assert len(calls) == len(set(calls[1:])) + 1
     assert len(calls) < len(ranges.runs) / 2
+
+
+@pytest.mark.parametrize("column", ["A", "B", "Y", "Z"])
+@pytest.mark.parametrize("outcome", ["Y", "~Y"])
+def test_tables_from_read_sets_with_one_column_replaced_are_truth_tables(fuzzy, column,
+                                                                          outcome):
+    """robustness_ranges reads the sets once and replaces the moved column: the tables are
+    those truth_table builds on the frame with that column replaced (Z: not analysed)."""
+    import numpy as np
+
+    from casestudy.qca._sets import case_labels, read_sets, with_column
+    from casestudy.qca.truthtable import from_sets
+
+    data = fuzzy.assign(Z=0.3)
+    base = read_sets(data, outcome, ["A", "B"], None)
+    rng = np.random.default_rng(7)
+    for values in (rng.uniform(0, 1, 6), [0.0, 1, 1, 0, 1, 0], [0.5, 0.2, 0.9, 0.1, 0.7, 0.6]):
+        moved = data.assign(**{column: values})
+        for cut, n_cut in ((0.7, 1), (0.9, 2)):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # cases at 0.5, in both
+                ours = from_sets(with_column(base, moved[[column]], column),
+                                 case_labels(data), incl_cut=cut, n_cut=n_cut)
+                theirs = truth_table(moved, outcome, ["A", "B"], incl_cut=cut, n_cut=n_cut)
+            pd.testing.assert_frame_equal(ours.rows, theirs.rows)
+            assert ours.types == theirs.types and ours.levels == theirs.levels

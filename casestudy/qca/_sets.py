@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -234,18 +234,46 @@ def read_sets(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | str 
         raise DataValidationError(Problem(file, "conditions", f"conditions repeat: "
                                           f"{conditions}"))
     matrix, types = check_sets(data, [*conditions, spec.column], set_types)
-    y, kind = matrix[:, -1], types.pop()
+    y = outcome_membership(matrix[:, -1], types.pop(), spec, file)
+    values = np.ascontiguousarray(matrix[:, :-1])
+    levels = tuple(_levels(values[:, j], t) for j, t in enumerate(types))
+    return SetData(spec, tuple(conditions), tuple(types), levels, values, y)
+
+
+def _levels(values: np.ndarray, kind: str) -> int:
+    return int(values.max(initial=0)) + 1 if kind == "multi" else 2
+
+
+def outcome_membership(values: np.ndarray, kind: str, spec: OutcomeSpec, file: str
+                       ) -> np.ndarray:
+    """Each case's membership in the outcome as ``spec`` names it: a level of a multi-value
+    outcome (which must be named), negated or not."""
     if spec.level is not None:
-        y = (y == spec.level).astype(float)
+        values = (values == spec.level).astype(float)
     elif kind == "multi":
         raise DataValidationError(Problem(
             file, "outcome", f"outcome {spec.column!r} is multi-value; name a level, e.g. "
             f"'{spec.column}[1]'", column=spec.column))
-    values = np.ascontiguousarray(matrix[:, :-1])
-    levels = tuple(int(values[:, j].max(initial=0)) + 1 if t == "multi" else 2
-                   for j, t in enumerate(types))
-    return SetData(spec, tuple(conditions), tuple(types), levels, values,
-                   1.0 - y if spec.negated else y)
+    return 1.0 - values if spec.negated else values
+
+
+def with_column(sets: SetData, data: pd.DataFrame, column: str) -> SetData:
+    """``sets`` with ``column`` (a condition or the outcome) read again from ``data`` (one
+    column is checked, not all): what ``read_sets`` would give on the frame with that
+    column replaced. A column the analysis does not use leaves ``sets`` as they are."""
+    if column != sets.outcome.column and column not in sets.conditions:
+        return sets
+    matrix, (kind,) = check_sets(data, [column])
+    if column == sets.outcome.column:
+        return replace(sets, y=outcome_membership(matrix[:, 0], kind, sets.outcome,
+                                                  _source(data)))
+    j = sets.conditions.index(column)
+    values = sets.values.copy()
+    values[:, j] = matrix[:, 0]
+    return replace(sets, values=values,
+                   types=(*sets.types[:j], kind, *sets.types[j + 1:]),
+                   levels=(*sets.levels[:j], _levels(values[:, j], kind),
+                           *sets.levels[j + 1:]))
 
 
 def literal(values: np.ndarray, kind: str, level: int) -> np.ndarray:

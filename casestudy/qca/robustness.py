@@ -35,10 +35,11 @@ import pandas as pd
 from matplotlib.axes import Axes
 
 from casestudy.errors import CaseStudyError
+from casestudy.qca._sets import SetData, case_labels, read_sets, with_column
 from casestudy.qca.calibrate import calibrate
 from casestudy.qca.minimize import minimize
 from casestudy.qca.solution import Solution
-from casestudy.qca.truthtable import TruthTable, coverage, fuzzy_incl, truth_table
+from casestudy.qca.truthtable import TruthTable, coverage, from_sets, fuzzy_incl, truth_table
 
 
 @dataclass(frozen=True)
@@ -411,13 +412,18 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
         except CaseStudyError:
             return None
 
-    def table(frame: pd.DataFrame, cut: float, ncut: int) -> TruthTable | None:
+    base_frame = _calibrated(data, spec)
+    # Read and checked once: each step below changes a cut or one calibrated column, and
+    # checking every column again at every step was half of each step's time.
+    cases = case_labels(base_frame)
+    base_sets = read_sets(base_frame, outcome, conditions, None)
+
+    def table(sets: SetData, cut: float, ncut: int) -> TruthTable | None:
         try:
             with warnings.catch_warnings():
                 # Cases at 0.5 would warn at every step; truth_table() on the data says so.
                 warnings.simplefilter("ignore", UserWarning)
-                return truth_table(frame, outcome, conditions, incl_cut=cut, n_cut=ncut,
-                                   pri_cut=pri_cut)
+                return from_sets(sets, cases, incl_cut=cut, n_cut=ncut, pri_cut=pri_cut)
         except CaseStudyError:
             return None
 
@@ -425,8 +431,8 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
     # scan leave both as they were, so each distinct truth table is minimised once.
     models: dict[tuple[tuple[int, ...], tuple[str, ...]], frozenset[str] | None] = {}
 
-    def solve_models(frame: pd.DataFrame, cut: float, ncut: int) -> frozenset[str] | None:
-        tt = table(frame, cut, ncut)
+    def solve_models(sets: SetData, cut: float, ncut: int) -> frozenset[str] | None:
+        tt = table(sets, cut, ncut)
         if tt is None:
             return None
         rows = (tuple(tt.rows.index), tuple(tt.rows["OUT"]))
@@ -434,15 +440,14 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
             models[rows] = _solution_key(solve(tt))
         return models[rows]
 
-    base_frame = _calibrated(data, spec)
-    base = solve(table(base_frame, incl_cut, n_cut))
+    base = solve(table(base_sets, incl_cut, n_cut))
     if base is None:
         raise CaseStudyError(f"the initial settings (incl_cut {incl_cut:g}, n_cut {n_cut}) "
                              "give no solution to test")
-    ranges = [_scan(lambda v: solve_models(base_frame, v, n_cut), incl_cut, incl_step, 1e-9, 1.0,
+    ranges = [_scan(lambda v: solve_models(base_sets, v, n_cut), incl_cut, incl_step, 1e-9, 1.0,
                     max_steps, "incl_cut", records)]
     largest = int(base.truth_table.rows["n"].max())
-    ranges.append(_scan(lambda v: solve_models(base_frame, incl_cut, int(v)), float(n_cut), 1.0,
+    ranges.append(_scan(lambda v: solve_models(base_sets, incl_cut, int(v)), float(n_cut), 1.0,
                         1.0, float(largest), max_steps, "n_cut", records))
     for column, thresholds in spec.items():
         raw = pd.to_numeric(data[column], errors="coerce")
@@ -461,13 +466,13 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
                     ordered = all(a < b for a, b in pairwise(moved))
                 if not ordered:
                     return "threshold order"
-                frame = base_frame.copy()
                 with warnings.catch_warnings():
                     # A moved threshold may leave the data range: that is the point here.
                     warnings.simplefilter("ignore", UserWarning)
                     # One column as a frame: to_frame() is far cheaper than data[[column]].
-                    frame[column] = _calibrated(data[column].to_frame(), {column: moved})[column]
-                return solve_models(frame, incl_cut, n_cut)
+                    moved_column = _calibrated(data[column].to_frame(), {column: moved})
+                return solve_models(with_column(base_sets, moved_column, column), incl_cut,
+                                    n_cut)
 
             ranges.append(_scan(evaluate, float(thresholds[k]), float(step), -np.inf,
                                 np.inf, max_steps, f"{column} {name}", records))

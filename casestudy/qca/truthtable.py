@@ -206,9 +206,20 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     file = _sets._source(data)
     if int(n_cut) < 1:
         raise DataValidationError(Problem(file, "n-cut", f"n_cut must be >= 1, got {n_cut}"))
-    cuts = _cuts(incl_cut)
+    _cuts(incl_cut)  # refused before the data are read
     cases = _sets.case_labels(data)
     sets = _sets.read_sets(data, outcome, conditions, set_types)
+    return from_sets(sets, cases, incl_cut=incl_cut, n_cut=n_cut, pri_cut=pri_cut)
+
+
+def from_sets(sets: _sets.SetData, cases: np.ndarray, *,
+              incl_cut: float | Sequence[float] = 0.8, n_cut: int = 1, pri_cut: float = 0.0
+              ) -> TruthTable:
+    """:func:`truth_table` on sets already read and checked (``_sets.read_sets``) for the
+    cases ``cases``: for callers that build many tables from one data set
+    (``robustness_ranges``)."""
+    cuts = _cuts(incl_cut)
+    n_cut, pri_cut = int(n_cut), float(pri_cut)
     values, y, levels = sets.values, sets.y, sets.levels
 
     fuzzy = np.array([t == "fuzzy" for t in sets.types])
@@ -245,8 +256,8 @@ def truth_table(data: pd.DataFrame, outcome: str, conditions: Sequence[str] | No
     columns = {c: cfg[:, j].astype(int) for j, c in enumerate(sets.conditions)}
     rows = pd.DataFrame({**columns, "OUT": out, "n": n, "incl": incl, "PRI": pri,
                          "cases": labels}, index=pd.Index(observed, name="row"))
-    return TruthTable(sets.conditions, levels, sets.types, sets.outcome, cuts, int(n_cut),
-                      float(pri_cut), values, y, cases, row, rows)
+    return TruthTable(sets.conditions, levels, sets.types, sets.outcome, cuts, n_cut, pri_cut,
+                      values, y, cases, row, rows)
 
 
 def row_config(row_numbers: np.ndarray, levels: Sequence[int]) -> np.ndarray:
