@@ -6,6 +6,7 @@ import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FixedLocator
 
 from casestudy import cases
 from casestudy.plots._style import use_style
@@ -80,6 +81,12 @@ def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str
         ax.spines[["left", "top", "right"]].set_visible(False)
         ax.grid(axis="y", visible=False)
     axes[-1, 0].set_xlim(x0, x1)
-    axes[-1, 0].xaxis.set_major_locator(mdates.YearLocator(2))
+    # The ticks YearLocator(2) would give (1 January of even years), placed once: the
+    # locator recomputed them with dateutil's rrule for every lane at every draw.
+    first, last = mdates.num2date(x0).year, mdates.num2date(x1).year
+    axes[-1, 0].xaxis.set_major_locator(FixedLocator(
+        [mdates.date2num(pd.Timestamp(year=y, month=1, day=1))
+         for y in range(first + first % 2, last + 1, 2)
+         if x0 <= mdates.date2num(pd.Timestamp(year=y, month=1, day=1)) <= x1]))
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     return fig
