@@ -46,6 +46,7 @@ from matplotlib.backend_bases import RendererBase
 from matplotlib.collections import PathCollection
 from matplotlib.colors import to_rgba_array
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 from scipy import stats
 
 from casestudy._display import summary_html, summary_text
@@ -366,6 +367,9 @@ class SPCResult:
             a.yaxis.set_label_coords(-0.15, 0.5)
             a.set_xlim(lo, hi)
             a.set_xticks(ticks, labels)
+            # Two to four values give a panel its scale; matplotlib's five to seven ticks,
+            # each with its label and grid line, were a quarter of drawing 42 panels.
+            a.yaxis.set_major_locator(MaxNLocator(nbins=3))
             if ylims is not None:
                 a.set_ylim(*ylims)
             # Years under the bottom panel of each column only, and switched off (not
