@@ -76,3 +76,10 @@ def test_a_changed_package_version_changes_the_builder_fingerprint(monkeypatch):
     bumped = [v + ".post1" if v.startswith("pandas==") else v for v in locked]
     monkeypatch.setattr(report, "installed_versions", lambda: bumped)
     assert report.builder_fingerprint() != before
+
+
+def test_a_build_leaves_no_ipython_history_in_the_home(two_clones):
+    """The kernels' cells are not written to the user's IPython history database."""
+    homes = [p for p in two_clones[0].root.parent.iterdir() if p.name.startswith("home")]
+    assert len(homes) == 2
+    assert [h for home in homes for h in home.rglob("history.sqlite")] == []

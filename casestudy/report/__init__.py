@@ -601,10 +601,12 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
         km = None
         try:
             # The kernel's start-up notices are not the build's business; errors still
-            # reach the report.
+            # reach the report. No IPython history: a build's cells do not belong in the
+            # user's ~/.ipython, where the kernels running at once would share one database.
             km = await kernels.start_kernel(
                 KERNEL, server, sockets, _kernel_env(layout, staging, nb_path),
-                nb_path.parent, ["--IPKernelApp.log_level=ERROR"])
+                nb_path.parent, ["--IPKernelApp.log_level=ERROR",
+                                 "--HistoryManager.enabled=False"])
             await nbclient_ready
             return await _execute(nb_path, km, staging, layout, timeout)
         finally:
