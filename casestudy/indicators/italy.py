@@ -31,13 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.extract import (
-    SOURCE_FIELD,
-    UNIT_FIELD,
-    VALUE_FIELD,
-    Recipe,
-    register,
-)
+from casestudy.extract import SOURCE_FIELD, UNIT_FIELD, VALUE_FIELD, Recipe, register
 from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import check_codes, check_pattern, read_table, to_number
 

@@ -29,14 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from casestudy.errors import DataValidationError, Problem
-from casestudy.extract import (
-    PERIOD_FIELD,
-    SOURCE_FIELD,
-    UNIT_FIELD,
-    VALUE_FIELD,
-    Recipe,
-    register,
-)
+from casestudy.extract import PERIOD_FIELD, SOURCE_FIELD, UNIT_FIELD, VALUE_FIELD, Recipe, register
 from casestudy.extract import schema_field as _field
 from casestudy.indicators.tidy import (
     check_codes,

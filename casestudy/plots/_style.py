@@ -142,18 +142,19 @@ def png_bytes(fig: Figure, bbox: Bbox, dpi: float | None = None) -> bytes:
 
     dpi = dpi or mpl.rcParams["savefig.dpi"]
     dpi = float(fig.dpi if dpi == "figure" else dpi)
-    raw = io.BytesIO()
-    fig.savefig(raw, format="rgba", dpi=dpi, bbox_inches=bbox)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=bbox)
+    raw = buffer.getvalue()
     # Agg's canvas is the box at this dpi in whole pixels, truncated after matplotlib's own
     # transforms: a pixel either way of ours, so the size is the one the bytes fit.
-    size = len(raw.getvalue()) // 4
+    size = len(raw) // 4
     fits = [(w, size // w) for w in {math.floor(bbox.width * dpi), math.ceil(bbox.width * dpi)}
             if size % w == 0 and abs(size // w - bbox.height * dpi) <= 1]
     if len(fits) != 1:
         raise ValueError(f"the figure drew {size} pixels, which no canvas of about "
                          f"{bbox.width * dpi:.1f} x {bbox.height * dpi:.1f} holds")
     width, height = fits[0]
-    pixels = np.frombuffer(raw.getvalue(), np.uint8).reshape(height, width, 4)
+    pixels = np.frombuffer(raw, np.uint8).reshape(height, width, 4)
     image = Image.fromarray(pixels, "RGBA")
     if pixels[..., 3].min() == 255:
         image = image.convert("RGB")

@@ -84,9 +84,8 @@ def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str
     # The ticks YearLocator(2) would give (1 January of even years), placed once: the
     # locator recomputed them with dateutil's rrule for every lane at every draw.
     first, last = mdates.num2date(x0).year, mdates.num2date(x1).year
-    axes[-1, 0].xaxis.set_major_locator(FixedLocator(
-        [mdates.date2num(pd.Timestamp(year=y, month=1, day=1))
-         for y in range(first + first % 2, last + 1, 2)
-         if x0 <= mdates.date2num(pd.Timestamp(year=y, month=1, day=1)) <= x1]))
+    years = [mdates.date2num(pd.Timestamp(year=y, month=1, day=1))
+             for y in range(first + first % 2, last + 1, 2)]
+    axes[-1, 0].xaxis.set_major_locator(FixedLocator([t for t in years if x0 <= t <= x1]))
     axes[-1, 0].xaxis.set_major_formatter(mdates.DateFormatter("%Y"))
     return fig

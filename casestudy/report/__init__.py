@@ -615,19 +615,26 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             shutil.rmtree(sockets, ignore_errors=True)
 
     async def one(nb_path: Path) -> None:
-        started = time.perf_counter()
-        layout.state.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f"{nb_path.stem}-", dir=layout.state))
-        (staging / ".deps").touch()
-        try:
-            async with semaphore:
-                if failed.is_set():
-                    results[nb_path.name] = NotebookResult(nb_path.name, "skipped")
-                    return
-                started = time.perf_counter()
+        async with semaphore:
+            if failed.is_set():
+                results[nb_path.name] = NotebookResult(nb_path.name, "skipped")
+                return
+            started = time.perf_counter()
+            layout.state.mkdir(parents=True, exist_ok=True)
+            staging = Path(tempfile.mkdtemp(prefix=f"{nb_path.stem}-", dir=layout.state))
+            (staging / ".deps").touch()
+            try:
                 nb, cells, reads = await run(nb_path, staging)
-            # Rendered with the job given up, so the next notebook's kernel starts meanwhile;
-            # in the worker thread, so the loop goes on sending the running kernels cells.
+            except ReportError as exc:
+                failed.set()
+                shutil.rmtree(staging, ignore_errors=True)
+                results[nb_path.name] = NotebookResult(
+                    nb_path.name, "failed", time.perf_counter() - started, error=str(exc))
+                _say(f"  {nb_path.stem:<32} FAILED\n{exc}")
+                return
+        # Rendered with the job given up, so the next notebook's kernel starts meanwhile; in
+        # the worker thread, so the loop goes on sending the running kernels their cells.
+        try:
             cell_seconds = sum(seconds for _, seconds in cells)
             render = await renderer
             _sanitise(nb, layout, staging)
@@ -637,16 +644,11 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
             took = time.perf_counter() - started
             _commit(nb_path, nb, html_text, staging, layout, (reads, options, builder), took,
                     cells)
-            results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds,
-                                                   cells=cells)
-            _say(f"  {nb_path.stem:<32} built in {took:5.1f} s (cells {cell_seconds:.1f} s)")
-        except ReportError as exc:
-            failed.set()
-            results[nb_path.name] = NotebookResult(
-                nb_path.name, "failed", time.perf_counter() - started, error=str(exc))
-            _say(f"  {nb_path.stem:<32} FAILED\n{exc}")
         finally:
             shutil.rmtree(staging, ignore_errors=True)
+        results[nb_path.name] = NotebookResult(nb_path.name, "built", took, cell_seconds,
+                                               cells=cells)
+        _say(f"  {nb_path.stem:<32} built in {took:5.1f} s (cells {cell_seconds:.1f} s)")
 
     try:
         await asyncio.gather(*(one(p) for p in todo))
