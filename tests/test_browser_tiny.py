@@ -5,6 +5,7 @@ A module of its own so that pytest-xdist runs it beside the real set's long buil
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import io
 import re
@@ -17,6 +18,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 # The checks, and the fixtures they use, collected again here: each runs on this module's
 # ``built_set``.
 from test_browser import (  # noqa: F401
+    _audit_all,
     audits,
     test_every_citation_finds_its_reference,
     test_every_figure_and_table_is_numbered_and_captioned,
@@ -114,3 +116,24 @@ def test_the_set_prints_to_one_pdf(built_set, chromium, tmp_path):
     assert data.startswith(b"%PDF-")
     # One report per part, each starting a page: at least as many pages as reports.
     assert len(re.findall(rb"/Type\s*/Page\b", data)) >= len(names)
+
+
+def test_contrast_is_checked_on_every_row_styled_its_own_way(chromium, tmp_path):
+    """The audit skips a table row styled like an earlier one, but not a row whose own
+    style (inline or from a class) makes it pale, and names that row where it is."""
+    plain = "".join(f"<tr><td>Case {i}</td><td>{i}</td></tr>" for i in range(6))
+    inline = '<tr><td style="color:#bbb">Inline grey</td><td>7</td></tr>'
+    by_class = '<tr class="aside"><td>Grey by class</td><td>8</td></tr>'
+    page = tmp_path / "rows.html"
+    page.write_text(
+        '<!doctype html><html lang="en"><head><title>Rows</title>'
+        "<style>tr.aside td{color:#c8c8c8}</style></head><body><main><table>"
+        '<caption>Rows</caption><tr><th scope="col">Case</th><th scope="col">n</th></tr>'
+        f"{plain}{inline}{plain}{by_class}{plain}</table></main></body></html>",
+        encoding="utf-8")
+    (found,) = asyncio.run(_audit_all([page]))
+    # Of the plain rows only the first is checked; each grey row is checked.
+    assert found.rows_styled_as_before == 3 * 6 - 1
+    (contrast,) = [v for v in found.violations if v.startswith("color-contrast")]
+    assert "'tr:nth-child(8) > td:nth-child(1)'" in contrast  # after the header and 6 rows
+    assert "'.aside > td:nth-child(1)'" in contrast
