@@ -24,12 +24,14 @@ print(json.dumps({"preloaded": "pandas" in sys.modules,
                   "ppid_is_parent": int(os.environ["JPY_PARENT_PID"]) == os.getppid()}))"""
 
 
-def _probe_project(root: Path, names: list[str]) -> report.Layout:
+def _probe_project(root: Path, names: list[str], *later: str) -> report.Layout:
+    """Notebooks that print what their kernel has before their first line runs; ``later``
+    cells run after that (an ``import`` there still tells the fork server what to preload)."""
     nbs = root / "notebooks"
     nbs.mkdir()
     for name in names:
         nb = new_notebook(cells=[new_markdown_cell("# Probe\n\nWhat the kernel sees."),
-                                 new_code_cell(PROBE)])
+                                 new_code_cell(PROBE), *map(new_code_cell, later)])
         for i, cell in enumerate(nb.cells):
             cell.id = f"cell-{i}"
         nbformat.write(nb, nbs / f"{name}.ipynb")
@@ -41,15 +43,17 @@ def _seen(layout: report.Layout, name: str) -> dict:
     return json.loads(executed.cells[1].outputs[0]["text"])
 
 
-def test_forked_kernels_have_the_libraries_but_not_the_package(tmp_path: Path, monkeypatch):
+@pytest.mark.parametrize("later, preloaded", [("import pandas", True), ("import json", False)])
+def test_forked_kernels_have_the_libraries_their_notebooks_import_but_not_the_package(
+        tmp_path: Path, monkeypatch, later, preloaded):
     monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
-    names = ["01_probe", "02_probe", "03_probe"]
-    layout = _probe_project(tmp_path, names)
+    names = ["01_probe", "02_probe", "03_probe"]  # more than jobs: kernels are forked
+    layout = _probe_project(tmp_path, names, later)
     assert report.build(layout=layout, jobs=2).ok
     for name in names:
         # (the builder writes the project's absolute paths in outputs relative to its root)
         assert _seen(layout, name) == {
-            "preloaded": True, "casestudy": [], "notebook": name, "cwd": "notebooks",
+            "preloaded": preloaded, "casestudy": [], "notebook": name, "cwd": "notebooks",
             "hashseed": "0", "ppid_is_parent": True}
 
 

@@ -229,9 +229,13 @@ def _expected_seconds(nb_path: Path, layout: Layout) -> float:
     state = _state(nb_path, layout)
     if state is not None:
         return float(state.get("seconds", 0.0))
+    return sum(map(len, _code(nb_path))) / 1000
+
+
+def _code(nb_path: Path) -> list[str]:
+    """The notebook's code cells, read as JSON (nbformat's import costs more than this)."""
     cells = json.loads(nb_path.read_text(encoding="utf-8")).get("cells", [])
-    code = sum(len("".join(c.get("source", ""))) for c in cells if c.get("cell_type") == "code")
-    return code / 1000
+    return ["".join(c.get("source", "")) for c in cells if c.get("cell_type") == "code"]
 
 
 def cell_times(layout: Layout | None = None) -> Any:
@@ -592,7 +596,10 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     # Worth its start-up (3-4 s of imports before the first kernel) only when kernels start
     # one after another: when each notebook has a job of its own, their kernels import side
     # by side, sooner (two small notebooks: 3 s rather than 5 s).
-    server = kernels.ForkServer(interpreter, _server_env()) if len(todo) > jobs else None
+    server = None
+    if len(todo) > jobs:
+        imported = kernels.imported_packages(code for p in todo for code in _code(p))
+        server = kernels.ForkServer(interpreter, _server_env(), kernels.preload_for(imported))
 
     async def run(nb_path: Path, staging: Path) -> tuple[Any, list[tuple[int, float]],
                                                          list[str]]:
