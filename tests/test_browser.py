@@ -1,7 +1,8 @@
 """The reports as a reviewer sees them: opened in headless Chromium, checked with axe-core.
 
-Here the project's own notebooks, built once per session (the ``real_reports`` fixture; the
-test that every notebook builds clean is here too, to share that build); the same checks
+Here the project's own report set, brought up to date once per session in ``reports/`` (the
+``real_reports`` fixture; the test that every notebook builds clean is here too, to share
+that build); the same checks
 run on three tiny notebooks in test_browser_tiny.py, which show the report contract's
 figure and table markup directly. Two modules so that pytest-xdist (``--dist loadfile``)
 puts the tiny set on the other worker while this one builds the real set. The browser
@@ -59,7 +60,7 @@ class Audit:
     overflow: dict[int, int] = field(default_factory=dict)  # width -> px of page overflow
     foreign_requests: list[str] = field(default_factory=list)
     pdf_bytes: int = 0
-    rows_styled_as_before: int = 0  # table rows the colour-contrast check skipped
+    styled_as_before: int = 0  # elements the colour-contrast check skipped
 
 
 _FACTS = """() => {
@@ -91,15 +92,18 @@ _FACTS = """() => {
 }"""
 
 
-#: Hides each table row whose every element is styled as one in an earlier row of its table
-#: (tag, whether it holds text, colours, background, font size and weight, opacity, text
-#: shadow, visibility: what axe's colour-contrast rule reads), and returns how many it hid.
-#: Such a row's contrast is that of the earlier row, and axe takes about 5 ms per table cell
-#: (it walks each cell's stack of backgrounds): 10.6 s of colour contrast on report 08's 1,835
-#: cells, 3.8 s on the rows left showing. A row with a style of its own (a highlighted cell, a
-#: pale note) stays, and is checked. Hidden, not removed, so that the places axe names
-#: (``tr:nth-child(9) > td``) are those of the page.
-_HIDE_RESTYLED_ROWS = """() => {
+#: Hides what is styled as something axe's colour-contrast rule has already been given, and
+#: returns how many elements it hid. Two kinds: a table row whose every element is styled as
+#: one in an earlier row of its table, and a text element without child elements (a
+#: citation link, say) styled and placed on the same backgrounds as an earlier one. "Styled
+#: as" is what the rule reads: tag, whether it holds text, colours, background, font size and
+#: weight, opacity, text shadow, visibility, and for a lone element its ancestors' tags and
+#: backgrounds. Such an element's contrast is that of the earlier one, and axe takes about
+#: 5 ms per text element (it walks each one's stack of backgrounds): 10.6 s of colour
+#: contrast on report 08's 1,835 table cells, 3.8 s on the rows left showing. A row or link
+#: with a style of its own (a highlighted cell, a pale note) stays, and is checked. Hidden,
+#: not removed, so that the places axe names (``tr:nth-child(9) > td``) are those of the page.
+_HIDE_RESTYLED = """() => {
   const style = (el) => {
     const s = getComputedStyle(el);
     const text = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim());
@@ -116,6 +120,24 @@ _HIDE_RESTYLED_ROWS = """() => {
     }
   }
   hide.forEach(row => { row.style.display = 'none'; });
+  const backgrounds = new Map();
+  const under = (el) => {
+    if (!el) return '';
+    if (!backgrounds.has(el)) {
+      const s = getComputedStyle(el);
+      backgrounds.set(el, [el.tagName, s.backgroundColor, s.backgroundImage, s.opacity,
+                           s.position].join('|') + '<' + under(el.parentElement));
+    }
+    return backgrounds.get(el);
+  };
+  const seen = new Set();
+  for (const el of document.body.querySelectorAll('*')) {
+    if (el.childElementCount || !el.textContent.trim() || !el.checkVisibility()) continue;
+    const key = style(el) + '<' + under(el.parentElement);
+    if (seen.has(key)) hide.push(el);
+    else seen.add(key);
+  }
+  hide.forEach(el => { el.style.display = 'none'; });
   return hide.length;
 }"""
 
@@ -149,8 +171,8 @@ async def audit(context: Any, path: Path) -> Audit:
         found.overflow[width] = await page.evaluate(
             "document.documentElement.scrollWidth - document.documentElement.clientWidth")
     found.pdf_bytes = len(await page.pdf(format="A4"))
-    # Colour contrast last, as it hides rows (see _HIDE_RESTYLED_ROWS).
-    found.rows_styled_as_before = await page.evaluate(_HIDE_RESTYLED_ROWS)
+    # Colour contrast last, as it hides elements (see _HIDE_RESTYLED).
+    found.styled_as_before = await page.evaluate(_HIDE_RESTYLED)
     _keep_violations(found, await page.evaluate(
         "() => axe.run(document, {runOnly: {type: 'rule', values: ['color-contrast']},"
         " resultTypes: ['violations']})"))

@@ -118,22 +118,26 @@ def test_the_set_prints_to_one_pdf(built_set, chromium, tmp_path):
     assert len(re.findall(rb"/Type\s*/Page\b", data)) >= len(names)
 
 
-def test_contrast_is_checked_on_every_row_styled_its_own_way(chromium, tmp_path):
-    """The audit skips a table row styled like an earlier one, but not a row whose own
-    style (inline or from a class) makes it pale, and names that row where it is."""
+def test_contrast_is_checked_on_everything_styled_its_own_way(chromium, tmp_path):
+    """The audit skips a table row, or a link, styled like an earlier one, but not one whose
+    own style (inline or from a class) makes it pale, and names that one where it is."""
     plain = "".join(f"<tr><td>Case {i}</td><td>{i}</td></tr>" for i in range(6))
     inline = '<tr><td style="color:#bbb">Inline grey</td><td>7</td></tr>'
     by_class = '<tr class="aside"><td>Grey by class</td><td>8</td></tr>'
+    links = "".join(f'<a href="#r{i}">R{i}</a>, ' for i in range(5))
     page = tmp_path / "rows.html"
     page.write_text(
         '<!doctype html><html lang="en"><head><title>Rows</title>'
-        "<style>tr.aside td{color:#c8c8c8}</style></head><body><main><table>"
+        "<style>tr.aside td, a.aside {color:#c8c8c8}</style></head><body><main><table>"
         '<caption>Rows</caption><tr><th scope="col">Case</th><th scope="col">n</th></tr>'
-        f"{plain}{inline}{plain}{by_class}{plain}</table></main></body></html>",
+        f"{plain}{inline}{plain}{by_class}{plain}</table>"
+        f'<p>Sources: {links}<a class="aside" href="#r5">R5</a>.</p></main></body></html>',
         encoding="utf-8")
     (found,) = asyncio.run(_audit_all([page]))
-    # Of the plain rows only the first is checked; each grey row is checked.
-    assert found.rows_styled_as_before == 3 * 6 - 1
+    # Of the plain rows and links only the first is checked, and in each row left (the
+    # header, the first plain row, the two grey rows) only the first cell; each grey one is.
+    assert found.styled_as_before == (3 * 6 - 1) + 4 + (5 - 1)
     (contrast,) = [v for v in found.violations if v.startswith("color-contrast")]
     assert "'tr:nth-child(8) > td:nth-child(1)'" in contrast  # after the header and 6 rows
     assert "'.aside > td:nth-child(1)'" in contrast
+    assert '#r5"]' in contrast  # the grey link
