@@ -576,9 +576,11 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                        timeout: int, options: dict[str, Any], builder: str,
                        results: dict[str, NotebookResult]) -> None:
     # Kernels boot while Jupyter's slow modules import in one worker thread, in order: first
-    # nbclient (needed to run cells), then nbconvert (needed only to render). The main thread
-    # imports nothing they import meanwhile: two threads initialising one package can see it
-    # half-built.
+    # nbclient (needed to run cells), then nbconvert (needed only to render), the latter
+    # once the first kernel has been started, as loading the templates holds the
+    # interpreter for a second that the kernel's start would otherwise queue behind (0.2 s
+    # of a one-notebook build). The main thread imports nothing they import meanwhile: two
+    # threads initialising one package can see it half-built.
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
@@ -589,7 +591,13 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     loop = asyncio.get_running_loop()
     worker = ThreadPoolExecutor(max_workers=1)
     nbclient_ready = loop.run_in_executor(worker, _import_nbclient)
-    renderer = loop.run_in_executor(worker, _warm_up, include_code)
+    warmed_up: list[asyncio.Future[_Renderer]] = []
+
+    def renderer() -> asyncio.Future[_Renderer]:
+        if not warmed_up:
+            warmed_up.append(loop.run_in_executor(worker, _warm_up, include_code))
+        return warmed_up[0]
+
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
     interpreter = _kernel_interpreter()  # also: a missing kernel is named before any runs
@@ -614,6 +622,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                 KERNEL, server, sockets, _kernel_env(layout, staging, nb_path),
                 nb_path.parent, ["--IPKernelApp.log_level=ERROR",
                                  "--HistoryManager.enabled=False"])
+            renderer()
             await nbclient_ready
             return await _execute(nb_path, km, staging, layout, timeout)
         finally:
@@ -643,7 +652,7 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
         # the worker thread, so the loop goes on sending the running kernels their cells.
         try:
             cell_seconds = sum(seconds for _, seconds in cells)
-            render = await renderer
+            render = await renderer()
             _sanitise(nb, layout, staging)
             title, _ = title_and_summary(nb_path)
             html_text = await loop.run_in_executor(worker, render.render, nb, nb_path.name,
