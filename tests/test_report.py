@@ -132,6 +132,18 @@ def test_html_is_self_contained_escaped_and_free_of_local_paths(built, built_onc
             assert str(built_once.root) not in text and str(built.root) not in text, path
 
 
+def test_outputs_and_shown_code_can_be_reached_with_the_keyboard(built):
+    """As nbconvert's own exporter makes them: every output, and every shown input, takes
+    the keyboard focus (tabindex 0), so that a reader can tab to a wide table and scroll."""
+    report.build(layout=built, include_code=True, only="01_")
+    for name in ("01_alpha.html", "02_beta.html"):
+        page = (built.reports / name).read_text(encoding="utf-8")
+        tags = re.findall(r'<div class="[^"]*\bjp-(?:OutputArea-output|Cell-inputWrapper)\b'
+                          r'[^"]*"[^>]*>', page)
+        assert len(tags) >= 2 and all('tabindex="0"' in tag for tag in tags), name
+    assert "jp-Cell-inputWrapper" in (built.reports / "01_alpha.html").read_text("utf-8")
+
+
 def test_code_is_hidden_by_default_and_shown_on_request(built):
     assert "SECRET_CODE_MARKER" not in (built.reports / "01_alpha.html").read_text()
     # Only alpha, whose page is checked: beta's kernel would run again for nothing.

@@ -466,18 +466,53 @@ def _warm_up(include_code: bool) -> _Renderer:
     return renderer
 
 
+#: The opening tags nbconvert's HTMLExporter makes keyboard-focusable (``tabindex="0"``): a
+#: cell's input and each output, so that a reader can tab to a wide table and scroll it.
+_FOCUSABLE = re.compile(
+    r'<div class="(?:[^"]*\s)?jp-(?:Cell-inputWrapper|OutputArea-output)(?:\s[^"]*)?"')
+
+
+def _exporter_class() -> type:
+    """nbconvert's HTMLExporter without its last pass, which parses the whole page with
+    BeautifulSoup and writes it out again only to add ``tabindex="0"`` to the template's
+    input and output divs (done here on their opening tags) and a placeholder alt text
+    to images without one (every figure has its own; the browser tests fail on any image
+    without). That pass was three quarters of rendering a report: 0.3 s for report 08."""
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PageExporter(HTMLExporter):
+        def from_notebook_node(self, nb: Any, resources: dict[str, Any] | None = None,
+                               **kw: Any) -> tuple[str, dict[str, Any]]:
+            # HTMLExporter.from_notebook_node (nbconvert 7.17), up to its BeautifulSoup pass.
+            info = nb.metadata.get("language_info", {})
+            lexer = info.get("pygments_lexer", info.get("name", None))
+            highlight = self.filters.get("highlight_code",
+                                         Highlight2HTML(pygments_lexer=lexer, parent=self))
+            resources = self._init_resources(resources)
+            data_types = WidgetsDataTypeFilter(notebook_metadata=self._nb_metadata,
+                                               parent=self, resources=resources)
+            self.register_filter("highlight_code", highlight)
+            self.register_filter("filter_data_type", data_types)
+            html, resources = TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+            return _FOCUSABLE.sub(r'\g<0> tabindex="0"', html), resources
+
+    return PageExporter
+
+
 class _Renderer:
     """One HTML exporter for the whole build: loading the template is the slow part."""
 
     def __init__(self, include_code: bool):
         import logging
 
-        from nbconvert import HTMLExporter
         from nbconvert.preprocessors import TagRemovePreprocessor
 
         self.include_code = include_code
-        self.exporter = HTMLExporter(template_name="casestudy",
-                                     extra_template_basedirs=[str(TEMPLATE_DIR)])
+        self.exporter = _exporter_class()(template_name="casestudy",
+                                          extra_template_basedirs=[str(TEMPLATE_DIR)])
         self.exporter.exclude_input = not include_code
         self.exporter.exclude_input_prompt = True
         self.exporter.exclude_output_prompt = True
