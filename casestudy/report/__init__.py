@@ -611,11 +611,9 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                        timeout: int, options: dict[str, Any], builder: str,
                        results: dict[str, NotebookResult]) -> None:
     # Kernels boot while Jupyter's slow modules import in one worker thread, in order: first
-    # nbclient (needed to run cells), then nbconvert (needed only to render), the latter
-    # once the first kernel has been started, as loading the templates holds the
-    # interpreter for a second that the kernel's start would otherwise queue behind (0.2 s
-    # of a one-notebook build). The main thread imports nothing they import meanwhile: two
-    # threads initialising one package can see it half-built.
+    # nbclient (needed to run cells), then nbconvert (needed only to render). The main thread
+    # imports nothing they import meanwhile: two threads initialising one package can see it
+    # half-built.
     import asyncio
     from concurrent.futures import ThreadPoolExecutor
 
@@ -643,6 +641,8 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     if len(todo) > jobs:
         imported = kernels.imported_packages(code for p in todo for code in _code(p))
         server = kernels.ForkServer(interpreter, _server_env(), kernels.preload_for(imported))
+        # The templates load (a second, holding this interpreter) while the server imports.
+        renderer()
 
     async def run(nb_path: Path, staging: Path) -> tuple[Any, list[tuple[int, float]],
                                                          list[str]]:
@@ -657,6 +657,8 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
                 KERNEL, server, sockets, _kernel_env(layout, staging, nb_path),
                 nb_path.parent, ["--IPKernelApp.log_level=ERROR",
                                  "--HistoryManager.enabled=False"])
+            # Without a server, only now: the kernel's start would queue behind the
+            # templates' loading (0.2 s of a one-notebook build).
             renderer()
             await nbclient_ready
             return await _execute(nb_path, km, staging, layout, timeout)
