@@ -7,9 +7,9 @@ Python process (the kernel's own interpreter, with the build's environment) that
 those libraries once (as far as the build's notebooks import them: ``preload_for``) and
 then, on request, forks a child that becomes an ordinary IPython kernel. The child shares
 the parent's imported modules copy-on-write, so the notebook's first cell finds them in
-``sys.modules``. A build that runs no more notebooks than it runs at
-once (one notebook, or two on two cores) starts each kernel as a new process, as Jupyter
-does: the kernels then import side by side, which is sooner than waiting for the server.
+``sys.modules``. A build that runs no more notebooks than it runs at once (one notebook, or
+two on two cores) starts each kernel as a new process, as Jupyter does: the kernels then
+import side by side, which is sooner than waiting for the server.
 
 What a child inherits and what it does not:
 
@@ -102,6 +102,7 @@ def preload_for(packages: set[str]) -> tuple[str, ...]:
         return PRELOAD
     return tuple(name for name in PRELOAD if name.split(".")[0] in wanted)
 
+
 # Run with ``python -c`` so that no file of the package becomes the server's ``__main__``
 # (the builder records every ``casestudy`` file a kernel has loaded as a dependency).
 _SERVER = r"""
@@ -152,7 +153,8 @@ class ForkServer:
 
     ``interpreter`` is the kernel's interpreter with its options, as the kernelspec gives
     them before ``-m ipykernel_launcher`` (e.g. ``[".venv/bin/python",
-    "-Xfrozen_modules=off"]``); ``env`` is the environment the build gives its kernels.
+    "-Xfrozen_modules=off"]``); ``env`` is the environment the build gives its kernels;
+    ``preload`` what the server imports before it forks (``preload_for``).
     """
 
     def __init__(self, interpreter: list[str], env: dict[str, str],
