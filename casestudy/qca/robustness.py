@@ -39,7 +39,14 @@ from casestudy.qca._sets import SetData, case_labels, read_sets, with_column
 from casestudy.qca.calibrate import calibrate
 from casestudy.qca.minimize import minimize
 from casestudy.qca.solution import Solution
-from casestudy.qca.truthtable import TruthTable, coverage, from_sets, fuzzy_incl, truth_table
+from casestudy.qca.truthtable import (
+    TruthTable,
+    coverage,
+    from_sets,
+    fuzzy_incl,
+    row_outcomes,
+    truth_table,
+)
 
 
 @dataclass(frozen=True)
@@ -428,16 +435,21 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
             return None
 
     # The models depend only on which rows are observed and on their OUT: most steps of a
-    # scan leave both as they were, so each distinct truth table is minimised once.
+    # scan leave both as they were, so each distinct truth table is built and minimised
+    # once (building the table's frame was most of a step's time).
     models: dict[tuple[tuple[int, ...], tuple[str, ...]], frozenset[str] | None] = {}
 
     def solve_models(sets: SetData, cut: float, ncut: int) -> frozenset[str] | None:
-        tt = table(sets, cut, ncut)
-        if tt is None:
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)  # as in table()
+                _, _, observed, _, _, _, out, _ = row_outcomes(
+                    sets, cases, incl_cut=cut, n_cut=ncut, pri_cut=pri_cut)
+        except CaseStudyError:
             return None
-        rows = (tuple(tt.rows.index), tuple(tt.rows["OUT"]))
+        rows = (tuple(observed.tolist()), tuple(out.tolist()))
         if rows not in models:
-            models[rows] = _solution_key(solve(tt))
+            models[rows] = _solution_key(solve(table(sets, cut, ncut)))
         return models[rows]
 
     base = solve(table(base_sets, incl_cut, n_cut))

@@ -218,6 +218,30 @@ def from_sets(sets: _sets.SetData, cases: np.ndarray, *,
     """:func:`truth_table` on sets already read and checked (``_sets.read_sets``) for the
     cases ``cases``: for callers that build many tables from one data set
     (``robustness_ranges``)."""
+    cuts, row, observed, n, incl, pri, out, cfg = row_outcomes(
+        sets, cases, incl_cut=incl_cut, n_cut=n_cut, pri_cut=pri_cut)
+    order = np.argsort(row, kind="stable")
+    bounds = np.searchsorted(row[order], observed, side="left")
+    sorted_cases = cases[order]
+    labels = [",".join(sorted_cases[b:b + k]) for b, k in zip(bounds, n, strict=True)]
+    # Built in one go: adding the five columns with assign() cost more than the rest of
+    # the table, which robustness_ranges builds hundreds of times.
+    columns = {c: cfg[:, j].astype(int) for j, c in enumerate(sets.conditions)}
+    rows = pd.DataFrame({**columns, "OUT": out, "n": n, "incl": incl, "PRI": pri,
+                         "cases": labels}, index=pd.Index(observed, name="row"))
+    return TruthTable(sets.conditions, sets.levels, sets.types, sets.outcome, cuts,
+                      int(n_cut), float(pri_cut), sets.values, sets.y, cases, row, rows)
+
+
+def row_outcomes(sets: _sets.SetData, cases: np.ndarray, *,
+                 incl_cut: float | Sequence[float] = 0.8, n_cut: int = 1,
+                 pri_cut: float = 0.0) -> tuple[tuple[float, float], np.ndarray, np.ndarray,
+                                                np.ndarray, np.ndarray, np.ndarray,
+                                                np.ndarray, np.ndarray]:
+    """What :func:`from_sets` computes before it builds the table: the cuts, each case's
+    row (0: on the 0.5 edge), the observed rows, their n, incl, PRI and OUT, and their
+    configurations. ``robustness_ranges`` compares hundreds of tables by their rows and
+    OUT alone, and builds a table only for a combination it has not minimised yet."""
     cuts = _cuts(incl_cut)
     n_cut, pri_cut = int(n_cut), float(pri_cut)
     values, y, levels = sets.values, sets.y, sets.levels
@@ -229,7 +253,7 @@ def from_sets(sets: _sets.SetData, cases: np.ndarray, *,
     row[on_edge] = 0
     if on_edge.any():
         warnings.warn(f"cases {list(cases[on_edge])} have membership exactly 0.5 in a "
-                      "condition and belong to no truth-table row", UserWarning, stacklevel=2)
+                      "condition and belong to no truth-table row", UserWarning, stacklevel=3)
 
     observed, n = np.unique(row[row > 0], return_counts=True)
     cfg = row_config(observed, levels)
@@ -247,17 +271,7 @@ def from_sets(sets: _sets.SetData, cases: np.ndarray, *,
                    np.where((incl >= cuts[0] - TOL) & (pri >= pri_cut - TOL), "1",
                             np.where((incl >= cuts[1] - TOL) & (incl < cuts[0] - TOL), "C",
                                      "0")))
-    order = np.argsort(row, kind="stable")
-    bounds = np.searchsorted(row[order], observed, side="left")
-    sorted_cases = cases[order]
-    labels = [",".join(sorted_cases[b:b + k]) for b, k in zip(bounds, n, strict=True)]
-    # Built in one go: adding the five columns with assign() cost more than the rest of
-    # the table, which robustness_ranges builds hundreds of times.
-    columns = {c: cfg[:, j].astype(int) for j, c in enumerate(sets.conditions)}
-    rows = pd.DataFrame({**columns, "OUT": out, "n": n, "incl": incl, "PRI": pri,
-                         "cases": labels}, index=pd.Index(observed, name="row"))
-    return TruthTable(sets.conditions, levels, sets.types, sets.outcome, cuts, n_cut, pri_cut,
-                      values, y, cases, row, rows)
+    return cuts, row, observed, n, incl, pri, out, cfg
 
 
 def row_config(row_numbers: np.ndarray, levels: Sequence[int]) -> np.ndarray:
