@@ -40,9 +40,10 @@ from casestudy.qca.calibrate import calibrate
 from casestudy.qca.minimize import minimize
 from casestudy.qca.solution import Solution
 from casestudy.qca.truthtable import (
+    RowOutcomes,
     TruthTable,
     coverage,
-    from_sets,
+    from_outcomes,
     fuzzy_incl,
     row_outcomes,
     truth_table,
@@ -425,12 +426,12 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
     cases = case_labels(base_frame)
     base_sets = read_sets(base_frame, outcome, conditions, None)
 
-    def table(sets: SetData, cut: float, ncut: int) -> TruthTable | None:
+    def outcomes(sets: SetData, cut: float, ncut: int) -> RowOutcomes | None:
         try:
             with warnings.catch_warnings():
                 # Cases at 0.5 would warn at every step; truth_table() on the data says so.
                 warnings.simplefilter("ignore", UserWarning)
-                return from_sets(sets, cases, incl_cut=cut, n_cut=ncut, pri_cut=pri_cut)
+                return row_outcomes(sets, cases, incl_cut=cut, n_cut=ncut, pri_cut=pri_cut)
         except CaseStudyError:
             return None
 
@@ -440,19 +441,16 @@ def robustness_ranges(data: pd.DataFrame, outcome: str, conditions: Sequence[str
     models: dict[tuple[tuple[int, ...], tuple[str, ...]], frozenset[str] | None] = {}
 
     def solve_models(sets: SetData, cut: float, ncut: int) -> frozenset[str] | None:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", UserWarning)  # as in table()
-                _, _, observed, _, _, _, out, _ = row_outcomes(
-                    sets, cases, incl_cut=cut, n_cut=ncut, pri_cut=pri_cut)
-        except CaseStudyError:
+        found = outcomes(sets, cut, ncut)
+        if found is None:
             return None
-        rows = (tuple(observed.tolist()), tuple(out.tolist()))
+        rows = (tuple(found.observed.tolist()), tuple(found.out.tolist()))
         if rows not in models:
-            models[rows] = _solution_key(solve(table(sets, cut, ncut)))
+            models[rows] = _solution_key(solve(from_outcomes(sets, cases, found)))
         return models[rows]
 
-    base = solve(table(base_sets, incl_cut, n_cut))
+    found = outcomes(base_sets, incl_cut, n_cut)
+    base = solve(None if found is None else from_outcomes(base_sets, cases, found))
     if base is None:
         raise CaseStudyError(f"the initial settings (incl_cut {incl_cut:g}, n_cut {n_cut}) "
                              "give no solution to test")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -218,30 +219,48 @@ def from_sets(sets: _sets.SetData, cases: np.ndarray, *,
     """:func:`truth_table` on sets already read and checked (``_sets.read_sets``) for the
     cases ``cases``: for callers that build many tables from one data set
     (``robustness_ranges``)."""
-    cuts, row, observed, n, incl, pri, out, cfg = row_outcomes(
-        sets, cases, incl_cut=incl_cut, n_cut=n_cut, pri_cut=pri_cut)
-    order = np.argsort(row, kind="stable")
-    bounds = np.searchsorted(row[order], observed, side="left")
+    return from_outcomes(sets, cases, row_outcomes(sets, cases, incl_cut=incl_cut,
+                                                   n_cut=n_cut, pri_cut=pri_cut))
+
+
+class RowOutcomes(NamedTuple):
+    """What a truth table is built from (:func:`row_outcomes`)."""
+
+    cuts: tuple[float, float]
+    n_cut: int
+    pri_cut: float
+    row: np.ndarray  # each case's row; 0 for a case on the 0.5 edge
+    observed: np.ndarray  # the observed rows, ascending
+    n: np.ndarray
+    incl: np.ndarray
+    pri: np.ndarray
+    out: np.ndarray
+    cfg: np.ndarray  # the observed rows' configurations (rows x conditions)
+
+
+def from_outcomes(sets: _sets.SetData, cases: np.ndarray, found: RowOutcomes) -> TruthTable:
+    """The truth table of :func:`row_outcomes`'s result ``found`` on ``sets``."""
+    order = np.argsort(found.row, kind="stable")
+    bounds = np.searchsorted(found.row[order], found.observed, side="left")
     sorted_cases = cases[order]
-    labels = [",".join(sorted_cases[b:b + k]) for b, k in zip(bounds, n, strict=True)]
+    labels = [",".join(sorted_cases[b:b + k]) for b, k in zip(bounds, found.n, strict=True)]
     # Built in one go: adding the five columns with assign() cost more than the rest of
-    # the table, which robustness_ranges builds hundreds of times.
-    columns = {c: cfg[:, j].astype(int) for j, c in enumerate(sets.conditions)}
-    rows = pd.DataFrame({**columns, "OUT": out, "n": n, "incl": incl, "PRI": pri,
-                         "cases": labels}, index=pd.Index(observed, name="row"))
-    return TruthTable(sets.conditions, sets.levels, sets.types, sets.outcome, cuts,
-                      int(n_cut), float(pri_cut), sets.values, sets.y, cases, row, rows)
+    # the table.
+    columns = {c: found.cfg[:, j].astype(int) for j, c in enumerate(sets.conditions)}
+    rows = pd.DataFrame({**columns, "OUT": found.out, "n": found.n, "incl": found.incl,
+                         "PRI": found.pri, "cases": labels},
+                        index=pd.Index(found.observed, name="row"))
+    return TruthTable(sets.conditions, sets.levels, sets.types, sets.outcome, found.cuts,
+                      found.n_cut, found.pri_cut, sets.values, sets.y, cases, found.row, rows)
 
 
 def row_outcomes(sets: _sets.SetData, cases: np.ndarray, *,
                  incl_cut: float | Sequence[float] = 0.8, n_cut: int = 1,
-                 pri_cut: float = 0.0) -> tuple[tuple[float, float], np.ndarray, np.ndarray,
-                                                np.ndarray, np.ndarray, np.ndarray,
-                                                np.ndarray, np.ndarray]:
-    """What :func:`from_sets` computes before it builds the table: the cuts, each case's
-    row (0: on the 0.5 edge), the observed rows, their n, incl, PRI and OUT, and their
-    configurations. ``robustness_ranges`` compares hundreds of tables by their rows and
-    OUT alone, and builds a table only for a combination it has not minimised yet."""
+                 pri_cut: float = 0.0) -> RowOutcomes:
+    """Each case's row and each observed row's n, incl, PRI and OUT: a truth table before
+    its frame is built. ``robustness_ranges`` compares hundreds of tables by their rows and
+    OUT alone, and builds a table (:func:`from_outcomes`) only for a combination it has not
+    minimised yet."""
     cuts = _cuts(incl_cut)
     n_cut, pri_cut = int(n_cut), float(pri_cut)
     values, y, levels = sets.values, sets.y, sets.levels
@@ -253,7 +272,8 @@ def row_outcomes(sets: _sets.SetData, cases: np.ndarray, *,
     row[on_edge] = 0
     if on_edge.any():
         warnings.warn(f"cases {list(cases[on_edge])} have membership exactly 0.5 in a "
-                      "condition and belong to no truth-table row", UserWarning, stacklevel=3)
+                      "condition and belong to no truth-table row", UserWarning,
+                      stacklevel=4)  # the caller of truth_table (via from_sets)
 
     observed, n = np.unique(row[row > 0], return_counts=True)
     cfg = row_config(observed, levels)
@@ -271,7 +291,7 @@ def row_outcomes(sets: _sets.SetData, cases: np.ndarray, *,
                    np.where((incl >= cuts[0] - TOL) & (pri >= pri_cut - TOL), "1",
                             np.where((incl >= cuts[1] - TOL) & (incl < cuts[0] - TOL), "C",
                                      "0")))
-    return cuts, row, observed, n, incl, pri, out, cfg
+    return RowOutcomes(cuts, n_cut, pri_cut, row, observed, n, incl, pri, out, cfg)
 
 
 def row_config(row_numbers: np.ndarray, levels: Sequence[int]) -> np.ndarray:
