@@ -29,6 +29,7 @@ after its notebook succeeded.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -624,12 +625,8 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     loop = asyncio.get_running_loop()
     worker = ThreadPoolExecutor(max_workers=1)
     nbclient_ready = loop.run_in_executor(worker, _import_nbclient)
-    warmed_up: list[asyncio.Future[_Renderer]] = []
-
-    def renderer() -> asyncio.Future[_Renderer]:
-        if not warmed_up:
-            warmed_up.append(loop.run_in_executor(worker, _warm_up, include_code))
-        return warmed_up[0]
+    # The warm-up, queued at the first call (see below for when that is).
+    renderer = functools.cache(lambda: loop.run_in_executor(worker, _warm_up, include_code))
 
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
