@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
+from PIL import Image
 
 from casestudy import captions, plots
 from casestudy.errors import CaseStudyError
@@ -188,51 +191,117 @@ def test_show_bytes_are_deterministic(tmp_path: Path) -> None:
     assert first._repr_html_() == second._repr_html_()
 
 
-def test_saving_a_laid_out_figure_draws_it_once_per_file(tmp_path: Path,
-                                                          monkeypatch: pytest.MonkeyPatch
-                                                          ) -> None:
-    """Constrained layout runs once (measuring the box); the PNG and SVG are then drawn once
-    each, without the dry-run draw savefig adds while a layout engine is set, and the
-    engine is back afterwards."""
-    fig, ax = plt.subplots(layout="constrained")
-    ax.plot([2000, 2010], [1, 2])
-    engine = fig.get_layout_engine()
+def test_showing_a_figure_draws_it_once_per_file(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """Constrained layout runs once; the PNG and SVG are then drawn once each, without the
+    measuring draw of ``bbox_inches="tight"`` or the dry-run draw savefig adds while a
+    layout engine is set. The page image of a wide figure is the PNG scaled down, not drawn
+    again, and the engine is back afterwards."""
     draws = []
-    original = type(fig).draw
+    original = plt.Figure.draw
 
     def counting(self: plt.Figure, renderer: object) -> None:
         draws.append(type(renderer).__name__)
         original(self, renderer)
 
-    monkeypatch.setattr(type(fig), "draw", counting)
-    plots.savefig(fig, "01_once", directory=tmp_path)
-    assert len(draws) == 3  # layout and measure, PNG, SVG
+    monkeypatch.setattr(plt.Figure, "draw", counting)
+    fig, ax = plt.subplots(figsize=(20, 4), layout="constrained")
+    ax.plot([2000, 2010], [1, 2])
+    engine = fig.get_layout_engine()
+    shown = plots.show(fig, "01_once", caption="Once.", directory=tmp_path)
+    assert draws == ["RendererAgg", "RendererAgg", "MixedModeRenderer"]  # layout, PNG, SVG
     assert fig.get_layout_engine() is engine
+    assert shown.image != shown.png.read_bytes()
+    draws.clear()
+    fig, ax = plt.subplots()
+    plots.savefig(fig, "01_plain", directory=tmp_path)
+    assert draws == ["RendererAgg", "MixedModeRenderer"]
+    plt.close(fig)
+
+
+def _pixels(png: bytes | Path) -> np.ndarray:
+    return np.asarray(Image.open(io.BytesIO(png if isinstance(png, bytes) else png.read_bytes())))
+
+
+def test_files_are_cut_to_what_the_figure_drew(tmp_path: Path) -> None:
+    """The PNG is savefig's pixels for the box the SVG is cut to; that box holds a footer
+    below the figure, lies within matplotlib's tight box, and is padded as that is."""
+    from casestudy.plots._style import render, use_style
+
+    use_style()
+    fig, ax = plt.subplots(figsize=(5, 3))
+    ax.plot([0, 1], [0, 1])
+    plots.source_footer(fig, ["N1"])
+    image, box = render(fig)
+    reference = io.BytesIO()
+    fig.savefig(reference, format="png", bbox_inches=box)
+    assert np.array_equal(np.asarray(image), _pixels(reference.getvalue())[..., :3])
+    tight = fig.get_tightbbox().padded(plt.rcParams["savefig.pad_inches"])
+    pixel = 1 / 150
+    assert box.y0 < -0.1
+    assert all(abs(a - b) < 0.06 for a, b in zip(box.extents, tight.extents, strict=True))
+    assert box.x0 >= tight.x0 - pixel and box.y0 >= tight.y0 - pixel
+    assert box.x1 <= tight.x1 + pixel and box.y1 <= tight.y1 + pixel
+    blank = np.asarray(image)[:round(0.1 * 150) - 1]  # the top padding
+    assert (blank == 255).all()
+    plt.close(fig)
+
+
+def test_what_lies_far_outside_the_figure_is_kept(tmp_path: Path) -> None:
+    """A text placed far below the figure widens the canvas; a line drawn past the axes and
+    off the canvas is measured as savefig measures it. A blank figure is kept whole."""
+    from casestudy.plots._style import RENDER_MARGIN, render
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    fig.text(0.5, -(RENDER_MARGIN + 1) / 3, "far below", va="top")
+    image, box = render(fig)
+    assert -(RENDER_MARGIN + 1.5) < box.y0 < -(RENDER_MARGIN + 1)
+    assert image.size == (round(box.width * 150), round(box.height * 150))
+    fig, ax = plt.subplots(figsize=(4, 3))
+    ax.set_ylim(0, 1)
+    ax.plot([0, 1], [0, 10], clip_on=False)
+    assert render(fig)[1].y1 > 3 + RENDER_MARGIN + 10
+    blank = plt.figure(figsize=(2, 1))
+    blank_box = render(blank)[1]
+    assert blank_box.width > 2 and blank_box.height > 1
+    plt.close("all")
+
+
+def test_a_figure_legend_stays_where_the_layout_put_it(monkeypatch: pytest.MonkeyPatch
+                                                      ) -> None:
+    """A figure legend is anchored to the box drawn, which ``render``'s canvas enlarges:
+    unpinned, it moved to the canvas's top edge (a second drawing, and a PNG whose legend
+    sat elsewhere than the SVG's)."""
+    from casestudy.plots import _style
+
+    drawn, rgba = [], _style.rgba
+    monkeypatch.setattr(_style, "rgba", lambda *a: drawn.append(a) or rgba(*a))
+    fig, ax = plt.subplots(figsize=(6, 3), layout="constrained")
+    ax.plot([0, 1], [0, 1], label="a line")
+    legend = fig.legend(loc="outside upper center")
+    box = _style.render(fig)[1]
+    assert len(drawn) == 1
+    assert 2.95 < box.y1 < 3.1  # the legend's top, at the figure's, and the padding
+    assert legend.get_bbox_to_anchor() is fig.bbox  # unpinned again
     plt.close(fig)
 
 
 @pytest.mark.parametrize("width", [2.0, 8.286666666666665, 9.113333333333333, 13.34])
-def test_png_bytes_are_savefigs_pixels_in_rgb(width):
-    """The PNG writer's canvas size comes from the bytes Agg drew; its pixels are savefig's.
-    A tight box is a whole number of pixels wide, in floating point a hair less (report 03's
-    framework matrix: 8.286666666666665 inches, 1242.9999999999998 pixels at 150 dpi, which
-    Agg drew 1243 wide): truncated, that failed once."""
-    import io
-
-    import numpy as np
+def test_rgba_is_savefigs_pixels(width):
+    """The canvas size comes from the bytes Agg drew; its pixels are savefig's. A box a
+    whole number of pixels wide is, in floating point, a hair less (report 03's framework
+    matrix: 8.286666666666665 inches, 1242.9999999999998 pixels at 150 dpi, which Agg drew
+    1243 wide): truncated, that failed once."""
     from matplotlib.transforms import Bbox
-    from PIL import Image
 
-    from casestudy.plots._style import png_bytes, use_style
+    from casestudy.plots._style import rgba, use_style
 
     use_style()
     fig, ax = plt.subplots(figsize=(width - 0.2, 2))
     ax.plot([0, 1], [0, 1])
     box = Bbox.from_bounds(-0.1, -0.2, width, 2.3)
-    ours = Image.open(io.BytesIO(png_bytes(fig, box)))
+    ours = rgba(fig, box, 150)
     reference = io.BytesIO()
     fig.savefig(reference, format="png", bbox_inches=box)
     plt.close(fig)
-    theirs = np.asarray(Image.open(reference))
-    assert ours.mode == "RGB" and theirs[..., 3].min() == 255
-    assert np.array_equal(np.asarray(ours), theirs[..., :3])
+    assert np.array_equal(ours, _pixels(reference.getvalue()))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import math
 import textwrap
 from collections.abc import Iterable, Iterator
@@ -10,10 +11,12 @@ from pathlib import Path
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
+import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.backend_bases import RendererBase
 from matplotlib.figure import Figure
 from matplotlib.transforms import Bbox
+from PIL import Image
 
 from casestudy import data
 
@@ -88,60 +91,116 @@ def savefig(fig: Figure, name: str, *, directory: Path | None = None) -> list[Pa
     """Save ``fig`` as ``NAME.png`` and ``NAME.svg`` in ``figures/``, atomically.
 
     Metadata that changes between runs (dates, random ids) is switched off, so the same
-    figure gives the same bytes every build. Both files are cut to the figure's tight
-    bounding box (footers below the axes included).
+    figure gives the same bytes every build. Both files are cut to the same box: what the
+    figure drew (footers below the axes included), padded by ``savefig.pad_inches``.
     """
     return save_files(fig, name, directory=directory)[0]
 
 
 def save_files(fig: Figure, name: str, *, directory: Path | None = None
-               ) -> tuple[list[Path], Bbox]:
-    """``savefig``, also returning the bounding box the files were cut to, so that further
-    renderings (``plots.show``'s page image) need not measure the figure again."""
+               ) -> tuple[list[Path], Image.Image]:
+    """``savefig``, also returning the PNG's image, so that further renderings
+    (``plots.show``'s page image) are made from its pixels rather than drawn again."""
     use_style()
     directory = directory or data.figures_dir()
+    image, bbox = render(fig)
     out = []
-    # ``bbox_inches="tight"`` lays out and draws the figure once more for every file just to
-    # measure it; on a many-panel figure that doubles the cost of saving. Laid out and
-    # measured once here, the files are drawn once each.
-    bbox = tight_bbox(fig)
     with layout_done(fig):
         for ext in ("png", "svg"):
             target = directory / f"{name}.{ext}"
             with data.atomic_path(target) as tmp:
                 if ext == "png":
-                    tmp.write_bytes(png_bytes(fig, bbox))
+                    tmp.write_bytes(encode_png(image, render_dpi(fig)))
                 else:
                     fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None},
                                 bbox_inches=bbox)
             data.record_dependency("W", target)
             out.append(target)
-    return out, bbox
+    return out, image
 
 
-def png_bytes(fig: Figure, bbox: Bbox, dpi: float | None = None) -> bytes:
-    """The figure as a PNG cut to ``bbox`` (inches), at ``dpi`` (default ``savefig.dpi``).
+#: Blank inches drawn round a figure and its free-standing texts by ``render``, for what
+#: lies outside them (tick labels, titles) to be found.
+RENDER_MARGIN = 1.0
 
-    Drawn by Agg exactly as ``savefig`` draws it, but written as RGB when every pixel is
-    opaque, as the house style's are (``savefig`` writes RGBA: a third more to compress)
-    and at zlib level 3: half the writing time of a large figure, and a smaller file. No
-    text chunks (``savefig`` would name matplotlib's version), so the bytes are the same
-    every build.
+
+def render(fig: Figure) -> tuple[Image.Image, Bbox]:
+    """The figure drawn by Agg at ``savefig.dpi``, cut to what it drew padded by
+    ``savefig.pad_inches``: the image, RGB when opaque, and the box (inches) it covers.
+
+    ``bbox_inches="tight"`` measures every artist (laying out all text, about as long as
+    drawing the figure) before drawing it. Here the figure is drawn once on a canvas that
+    holds it and its free-standing texts and legends with ``RENDER_MARGIN`` blank inches
+    round them, and cut where the background ends. Only when what it drew reaches the
+    canvas's edge (or it drew nothing) is it measured as savefig measures it, and drawn
+    again. The layout engine, if any, runs once first, at that resolution.
 
     >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(figsize=(2, 1))
-    >>> png = png_bytes(fig, tight_bbox(fig))
-    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png[25]  # colour type 2: RGB
-    (True, 2)
-    >>> plt.close(fig)
+    >>> fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    >>> _ = fig.text(0, -0.05, "A footer under the figure", va="top")
+    >>> image, box = render(fig)
+    >>> image.mode, image.size == (round(box.width * 150), round(box.height * 150))
+    ('RGB', True)
+    >>> bool(box.y0 < -0.15)  # the footer, below the figure, is in
+    True
+    >>> fig, ax = plt.subplots(figsize=(4, 3))
+    >>> bool(render(fig)[1].x0 > 0)  # the blank strip left of the axis labels is cut off
+    True
+    >>> plt.close("all")
     """
-    import io
+    dpi = render_dpi(fig)
+    if fig.get_layout_engine() is not None:
+        # Laid out at the resolution drawn, as savefig lays out: hinted text is not exactly
+        # proportional to the dpi, and long titles at the edges would otherwise be clipped.
+        with _at_dpi(fig, dpi):
+            fig.draw_without_rendering()
+    pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
+    with layout_done(fig):
+        with _at_dpi(fig, dpi):
+            canvas = _canvas(fig, dpi)
+        pixels = rgba(fig, canvas, dpi)
+        rows_px, cols_px = pixels.shape[:2]
+        words = pixels.view(np.uint32)[..., 0]
+        drawn = words != words[0, 0]
+        rows = np.flatnonzero(drawn.any(axis=1))
+        cols = np.flatnonzero(drawn.any(axis=0))
+        top, bottom, left, right = 0, 0, 0, 0
+        if len(rows):
+            top, bottom = rows[0] - pad, rows[-1] + 1 + pad
+            left, right = cols[0] - pad, cols[-1] + 1 + pad
+        if min(top, left) < 1 or bottom >= rows_px or right >= cols_px:
+            with _at_dpi(fig, dpi):
+                box = fig.get_tightbbox(_renderer(fig)).padded(pad / dpi)
+            return _image(rgba(fig, box, dpi)), box
+    box = Bbox.from_extents(canvas.x0 + left / dpi, canvas.y0 + (rows_px - bottom) / dpi,
+                            canvas.x0 + right / dpi, canvas.y0 + (rows_px - top) / dpi)
+    return _image(pixels[top:bottom, left:right]), box
 
-    import numpy as np
-    from PIL import Image
 
-    dpi = dpi or mpl.rcParams["savefig.dpi"]
-    dpi = float(fig.dpi if dpi == "figure" else dpi)
+def _canvas(fig: Figure, dpi: float) -> Bbox:
+    """What ``render`` draws on (inches, whole pixels at ``dpi``): the figure, grown to hold
+    its free-standing texts and legends (which are placed outside it: footers, keys below
+    the panels), and ``RENDER_MARGIN`` round that for the rest (tick labels, titles)."""
+    renderer = _renderer(fig)
+    free = [*fig.texts, *fig.legends]
+    for ax in fig.axes:
+        free += [*ax.texts, *([ax.legend_] if ax.legend_ else [])]
+    drawn = Bbox.union([fig.bbox, *(a.get_window_extent(renderer) for a in free
+                                    if a.get_visible())])
+    inches = drawn.transformed(fig.dpi_scale_trans.inverted()).padded(RENDER_MARGIN)
+    return Bbox.from_extents(math.floor(inches.x0 * dpi) / dpi, math.floor(inches.y0 * dpi) / dpi,
+                             math.ceil(inches.x1 * dpi) / dpi, math.ceil(inches.y1 * dpi) / dpi)
+
+
+def render_dpi(fig: Figure) -> float:
+    """The resolution figures are saved at: ``savefig.dpi``, or the figure's own."""
+    dpi = mpl.rcParams["savefig.dpi"]
+    return float(fig.dpi if dpi == "figure" else dpi)
+
+
+def rgba(fig: Figure, bbox: Bbox, dpi: float) -> np.ndarray:
+    """The figure's pixels as Agg draws them for ``savefig(bbox_inches=bbox, dpi=dpi)``:
+    an array of rows × columns × RGBA."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="rgba", dpi=dpi, bbox_inches=bbox)
     raw = buffer.getvalue()
@@ -154,10 +213,25 @@ def png_bytes(fig: Figure, bbox: Bbox, dpi: float | None = None) -> bytes:
         raise ValueError(f"the figure drew {size} pixels, which no canvas of about "
                          f"{bbox.width * dpi:.1f} x {bbox.height * dpi:.1f} holds")
     width, height = fits[0]
-    pixels = np.frombuffer(raw, np.uint8).reshape(height, width, 4)
+    return np.frombuffer(raw, np.uint8).reshape(height, width, 4)
+
+
+def _image(pixels: np.ndarray) -> Image.Image:
     image = Image.fromarray(pixels, "RGBA")
-    if pixels[..., 3].min() == 255:
-        image = image.convert("RGB")
+    # RGB when every pixel is opaque, as the house style's are: savefig writes RGBA, a
+    # third more to compress.
+    return image.convert("RGB") if pixels[..., 3].min() == 255 else image
+
+
+def encode_png(image: Image.Image, dpi: float) -> bytes:
+    """``image`` as PNG bytes, at zlib level 3 (half savefig's writing time for a large
+    figure, and a smaller file) and without text chunks (savefig would name matplotlib's
+    version), so the bytes are the same every build.
+
+    >>> png = encode_png(Image.new("RGB", (2, 1), "white"), 150)
+    >>> png[:8] == b"\\x89PNG\\r\\n\\x1a\\n", png[25]  # colour type 2: RGB
+    (True, 2)
+    """
     out = io.BytesIO()
     image.save(out, format="png", dpi=(dpi, dpi), compress_level=3)
     return out.getvalue()
@@ -169,47 +243,39 @@ _NO_AUTO_LAYOUT = {"figure.autolayout": False, "figure.constrained_layout.use": 
 
 @contextmanager
 def layout_done(fig: Figure) -> Iterator[None]:
-    """The figure's layout engine taken off (its last layout kept) for the block.
+    """The figure's layout frozen for the block: its engine taken off (its last layout
+    kept), and its legends anchored to the figure itself.
 
     Taken off, not replaced by matplotlib's ``"none"`` placeholder: with any engine set,
     even the placeholder, ``savefig`` first draws the whole figure once without output
     (for the engine to lay it out), which doubled the cost of every file written.
+    A figure legend is anchored by default to the box being drawn, which ``bbox_inches``
+    swaps for the box asked for: on ``render``'s larger canvas, or on the file's box, it
+    would move off the place the layout made for it.
     """
     engine = fig.get_layout_engine()
+    unanchored = [legend for legend in fig.legends if legend._bbox_to_anchor is None]
     with mpl.rc_context(_NO_AUTO_LAYOUT):
         fig.set_layout_engine(None)
+    for legend in unanchored:
+        legend.set_bbox_to_anchor(Bbox.unit(), fig.transFigure)
     try:
         yield
     finally:
+        for legend in unanchored:
+            legend.set_bbox_to_anchor(None)
         with mpl.rc_context(_NO_AUTO_LAYOUT):
             fig.set_layout_engine(engine)
 
 
-def tight_bbox(fig: Figure) -> Bbox:
-    """The figure's tight bounding box in inches, padded as ``savefig`` pads it.
-
-    Runs the figure's layout engine once (as ``savefig`` would), so the figure can then be
-    saved with the engine switched off and this box as ``bbox_inches``.
-
-    >>> import matplotlib.pyplot as plt
-    >>> fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
-    >>> box = tight_bbox(fig)
-    >>> bool(0 < box.width <= 4 + 2 * plt.rcParams["savefig.pad_inches"])
-    True
-    >>> plt.close(fig)
-    """
-    dpi = mpl.rcParams["savefig.dpi"]
+@contextmanager
+def _at_dpi(fig: Figure, dpi: float) -> Iterator[None]:
     shown_dpi = fig.dpi
-    # Measured at the PNG's resolution, as savefig measures it: hinted text is not exactly
-    # proportional to the dpi, and long titles at the edges would otherwise be clipped.
-    fig.set_dpi(shown_dpi if dpi == "figure" else dpi)
+    fig.set_dpi(dpi)
     try:
-        if fig.get_layout_engine() is not None:
-            fig.draw_without_rendering()
-        box = fig.get_tightbbox(_renderer(fig))
+        yield
     finally:
         fig.set_dpi(shown_dpi)
-    return box.padded(mpl.rcParams["savefig.pad_inches"])
 
 
 def _renderer(fig: Figure) -> RendererBase:
