@@ -193,10 +193,10 @@ def test_show_bytes_are_deterministic(tmp_path: Path) -> None:
 
 def test_showing_a_figure_draws_it_once_per_file(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    """Constrained layout runs once; the PNG and SVG are then drawn once each, without the
-    measuring draw of ``bbox_inches="tight"`` or the dry-run draw savefig adds while a
-    layout engine is set. The page image of a wide figure is the PNG scaled down, not drawn
-    again, and the engine is back afterwards."""
+    """The PNG and SVG are drawn once each: without the measuring draw of
+    ``bbox_inches="tight"``, and with constrained layout run once but not the dry-run draw
+    savefig adds while a layout engine is set. The page image of a wide figure is the PNG
+    scaled down, not drawn again, and the engine is back afterwards."""
     draws = []
     original = plt.Figure.draw
 
@@ -209,8 +209,9 @@ def test_showing_a_figure_draws_it_once_per_file(tmp_path: Path,
     ax.plot([2000, 2010], [1, 2])
     engine = fig.get_layout_engine()
     shown = plots.show(fig, "01_once", caption="Once.", directory=tmp_path)
-    assert draws == ["RendererAgg", "RendererAgg", "MixedModeRenderer"]  # layout, PNG, SVG
+    assert draws == ["RendererAgg", "MixedModeRenderer"]
     assert fig.get_layout_engine() is engine
+    assert ax.get_position().x0 != plt.rcParams["figure.subplot.left"]  # laid out
     assert shown.image != shown.png.read_bytes()
     draws.clear()
     fig, ax = plt.subplots()

