@@ -16,8 +16,8 @@ from casestudy.report import kernels
 pytestmark = pytest.mark.slow
 
 PROBE = """\
-import json, os, sys
-print(json.dumps({"preloaded": "pandas" in sys.modules,
+import gc, json, os, sys
+print(json.dumps({"preloaded": "pandas" in sys.modules, "frozen": gc.get_freeze_count() > 0,
                   "casestudy": sorted(m for m in sys.modules if m.startswith("casestudy")),
                   "notebook": os.environ.get("CASESTUDY_NOTEBOOK"),
                   "cwd": os.getcwd(), "hashseed": os.environ.get("PYTHONHASHSEED"),
@@ -53,8 +53,8 @@ def test_forked_kernels_have_the_libraries_their_notebooks_import_but_not_the_pa
     for name in names:
         # (the builder writes the project's absolute paths in outputs relative to its root)
         assert _seen(layout, name) == {
-            "preloaded": preloaded, "casestudy": [], "notebook": name, "cwd": "notebooks",
-            "hashseed": "0", "ppid_is_parent": True}
+            "preloaded": preloaded, "frozen": True, "casestudy": [], "notebook": name,
+            "cwd": "notebooks", "hashseed": "0", "ppid_is_parent": True}
 
 
 def test_notebooks_with_a_job_each_get_kernels_of_their_own(tmp_path: Path, monkeypatch):
@@ -63,8 +63,8 @@ def test_notebooks_with_a_job_each_get_kernels_of_their_own(tmp_path: Path, monk
     assert report.build(layout=layout, jobs=2).ok
     for name in ("01_probe", "02_probe"):
         assert _seen(layout, name) == {
-            "preloaded": False, "casestudy": [], "notebook": name, "cwd": "notebooks",
-            "hashseed": "0", "ppid_is_parent": True}
+            "preloaded": False, "frozen": False, "casestudy": [], "notebook": name,
+            "cwd": "notebooks", "hashseed": "0", "ppid_is_parent": True}
 
 
 def test_kernel_argv_is_split_at_ipykernel_launcher():

@@ -19,6 +19,8 @@ What a child inherits and what it does not:
 - The child's environment, working directory and ``sys.argv`` are those the kernel would have
   had if it were started as a new process; ``$PYTHONHASHSEED`` is the server's, which the
   builder fixes to 0 for every build.
+- The objects the server made while importing are frozen (``gc.freeze``), so the child's
+  garbage collector does not scan them; its own objects are collected as usual.
 - Matplotlib's backend is the inline one that ipykernel itself would choose
   (``module://matplotlib_inline.backend_inline``), set before pyplot is imported and loaded
   by the kernel at its first figure, as in a kernel started afresh.
@@ -106,7 +108,7 @@ def preload_for(packages: set[str]) -> tuple[str, ...]:
 # Run with ``python -c`` so that no file of the package becomes the server's ``__main__``
 # (the builder records every ``casestudy`` file a kernel has loaded as a dependency).
 _SERVER = r"""
-import importlib, json, os, signal, sys
+import gc, importlib, json, os, signal, sys
 
 os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
 for name in json.loads(sys.argv[1]):
@@ -114,6 +116,10 @@ for name in json.loads(sys.argv[1]):
         importlib.import_module(name)
     except ImportError:
         pass
+# What the libraries made lives as long as the kernel: frozen, it is left out of the
+# kernel's garbage collections (a full one, in a notebook's kernel, scanned some 400,000
+# objects in 0.6 s, three quarters of them the libraries').
+gc.freeze()
 # Children are reaped by the system: the builder watches them by pid.
 signal.signal(signal.SIGCHLD, signal.SIG_IGN)
 protocol = os.fdopen(os.dup(1), "w", buffering=1)
