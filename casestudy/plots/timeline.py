@@ -71,8 +71,11 @@ def timeline(data: pd.DataFrame, *, x: str = "date", y: str = "case", label: str
         ax.axhline(0, color=colour[code], lw=3, alpha=0.35, zorder=0)
         ax.scatter(sub[x], [0] * len(sub), color=colour[code], s=22, zorder=3,
                    edgecolor="white", linewidth=0.6)
+        # The stems as one collection per lane, not one per event: half the artists to lay
+        # out and draw, in each of the figure's files.
+        ax.vlines(sub[x], 0, [level + 0.7 for level in levels], color=colour[code], lw=0.6,
+                  alpha=0.6)
         for when, text, level in zip(sub[x], sub[label], levels, strict=True):
-            ax.vlines(when, 0, level + 0.7, color=colour[code], lw=0.6, alpha=0.6)
             ax.text(when, level + 0.75, f" {text}", fontsize=_FONT, va="center", ha="left")
         ax.set_ylim(-0.6, top + 0.4)
         ax.set_yticks([])
