@@ -11,7 +11,8 @@ it renders as
     </figure>
 
 The image is the PNG written to ``figures/`` (the same bytes every build, see
-``savefig``), so the report and the figure files never disagree.
+``savefig``), scaled down when it has more pixels than the page shows, so the report and
+the figure files never disagree.
 """
 
 from __future__ import annotations
