@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +17,17 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from casestudy import cli, report
+from casestudy.report import kernels
 
 pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _one_fork_server() -> Iterator[None]:
+    """The module's 16 kernels forked from one server (``kernels.kept_servers``) rather
+    than each importing pandas, matplotlib and ipykernel afresh."""
+    with kernels.kept_servers():
+        yield
 
 FIGURE_CELL = """\
 import matplotlib.pyplot as plt

@@ -67,6 +67,28 @@ def test_notebooks_with_a_job_each_get_kernels_of_their_own(tmp_path: Path, monk
             "cwd": "notebooks", "hashseed": "0", "ppid_is_parent": True}
 
 
+def test_kept_servers_fork_every_kernel_of_every_build_from_one_server(tmp_path: Path,
+                                                                        monkeypatch):
+    """Even a one-notebook build (which would start its kernel afresh) forks it from the
+    kept server; the server outlives each build's event loop and stops with the block."""
+    import os
+
+    monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
+    layout = _probe_project(tmp_path, ["01_probe"], "import os\nprint(os.getppid())")
+    parents = []
+    with kernels.kept_servers():
+        for _ in range(2):
+            assert report.build(layout=layout, jobs=2, force=True).ok
+            assert _seen(layout, "01_probe")["frozen"]
+            executed = nbformat.read(layout.reports / "executed" / "01_probe.ipynb", 4)
+            parents.append(int(executed.cells[2].outputs[0]["text"]))
+    assert parents[0] == parents[1] != os.getpid()
+    with pytest.raises(ProcessLookupError):
+        os.kill(parents[0], 0)
+    assert report.build(layout=layout, jobs=2, force=True).ok
+    assert not _seen(layout, "01_probe")["frozen"]  # afresh again, outside the block
+
+
 def test_kernel_argv_is_split_at_ipykernel_launcher():
     assert kernels.split_kernel_argv(["py", "-m", "ipykernel_launcher", "-f", "c.json"]) == (
         ["py"], ["-f", "c.json"])

@@ -631,13 +631,17 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     semaphore = asyncio.Semaphore(jobs)
     failed = asyncio.Event()
     interpreter = _kernel_interpreter()  # also: a missing kernel is named before any runs
-    # Worth its start-up (3-4 s of imports before the first kernel) only when kernels start
-    # one after another: when each notebook has a job of its own, their kernels import side
-    # by side, sooner (two small notebooks: 3 s rather than 5 s).
-    server = None
-    if len(todo) > jobs:
-        imported = kernels.imported_packages(code for p in todo for code in _code(p))
-        server = kernels.ForkServer(interpreter, _server_env(), kernels.preload_for(imported))
+    # A fork server of the build's own is worth its start-up (3-4 s of imports before the
+    # first kernel) only when kernels start one after another: when each notebook has a job
+    # of its own, their kernels import side by side, sooner (two small notebooks: 3 s rather
+    # than 5 s). One kept between builds (``kernels.kept_servers``) serves any build.
+    server, owned = None, False
+    if len(todo) > jobs or kernels.keeping_servers():
+        preload = kernels.preload_for(kernels.imported_packages(
+            code for p in todo for code in _code(p)))
+        server = kernels.kept_server(interpreter, _server_env(), preload)
+        if server is None:
+            server, owned = kernels.ForkServer(interpreter, _server_env(), preload), True
         # The templates load (a second, holding this interpreter) while the server imports.
         renderer()
 
@@ -703,8 +707,8 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     try:
         await asyncio.gather(*(one(p) for p in todo))
     finally:
-        if server is not None:
-            await server.close()
+        if owned:
+            server.close()
         worker.shutdown(wait=True)
 
 

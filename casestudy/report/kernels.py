@@ -9,7 +9,9 @@ then, on request, forks a child that becomes an ordinary IPython kernel. The chi
 the parent's imported modules copy-on-write, so the notebook's first cell finds them in
 ``sys.modules``. A build that runs no more notebooks than it runs at once (one notebook, or
 two on two cores) starts each kernel as a new process, as Jupyter does: the kernels then
-import side by side, which is sooner than waiting for the server.
+import side by side, which is sooner than waiting for the server. Inside ``kept_servers()``
+the servers outlive the builds, and every build's kernels are forked (a test module's
+dozen small builds).
 
 What a child inherits and what it does not:
 
@@ -42,7 +44,9 @@ import contextlib
 import json
 import os
 import signal
-from collections.abc import Iterable
+import subprocess
+import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -155,12 +159,15 @@ os._exit(0)
 
 
 class ForkServer:
-    """One process per build that forks a kernel per notebook (see the module's docstring).
+    """A process that forks a kernel per notebook (see the module's docstring): one per
+    build, or one kept for a session's builds (``kept_servers``).
 
     ``interpreter`` is the kernel's interpreter with its options, as the kernelspec gives
     them before ``-m ipykernel_launcher`` (e.g. ``[".venv/bin/python",
     "-Xfrozen_modules=off"]``); ``env`` is the environment the build gives its kernels;
-    ``preload`` what the server imports before it forks (``preload_for``).
+    ``preload`` what the server imports before it forks (``preload_for``). It talks over
+    plain pipes, from a thread, so that it can outlive the event loop of the build that
+    started it.
     """
 
     def __init__(self, interpreter: list[str], env: dict[str, str],
@@ -168,44 +175,99 @@ class ForkServer:
         self.interpreter = interpreter
         self.env = env
         self.preload = preload
-        self._process: asyncio.subprocess.Process | None = None
-        self._lock = asyncio.Lock()
+        self._process: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
 
-    async def _started(self) -> asyncio.subprocess.Process:
+    def _started(self) -> subprocess.Popen[bytes]:
         if self._process is None:
-            self._process = await asyncio.create_subprocess_exec(
-                *self.interpreter, "-c", _SERVER, json.dumps(self.preload), env=self.env,
-                stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE)
-            await self._reply(self._process)
+            self._process = subprocess.Popen(
+                [*self.interpreter, "-c", _SERVER, json.dumps(self.preload)], env=self.env,
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+            self._reply(self._process)
         return self._process
 
     @staticmethod
-    async def _reply(process: asyncio.subprocess.Process) -> dict[str, int]:
+    def _reply(process: subprocess.Popen[bytes]) -> dict[str, int]:
         assert process.stdout is not None
-        line = await process.stdout.readline()
+        line = process.stdout.readline()
         if not line:
-            code = await process.wait()
+            code = process.wait()
             raise RuntimeError(f"the kernel fork server stopped (exit code {code}); "
                                "its error is printed above")
         return json.loads(line)
 
-    async def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
-        """Fork a kernel that runs ipykernel_launcher with ``argv`` (``-f …``); its pid."""
-        async with self._lock:
-            process = await self._started()
+    def _spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
+        with self._lock:
+            process = self._started()
             assert process.stdin is not None
             request = {"argv": argv, "env": env, "cwd": cwd}
             process.stdin.write((json.dumps(request) + "\n").encode())
-            await process.stdin.drain()
-            return (await self._reply(process))["pid"]
+            process.stdin.flush()
+            return self._reply(process)["pid"]
 
-    async def close(self) -> None:
+    async def spawn(self, argv: list[str], env: dict[str, str], cwd: str) -> int:
+        """Fork a kernel that runs ipykernel_launcher with ``argv`` (``-f …``); its pid."""
+        return await asyncio.to_thread(self._spawn, argv, env, cwd)
+
+    def close(self) -> None:
         """Stop the server (kernels it forked are shut down by their managers)."""
-        if self._process is not None and self._process.returncode is None:
-            assert self._process.stdin is not None
-            self._process.stdin.close()
-            await self._process.wait()
-        self._process = None
+        with self._lock:
+            if self._process is not None and self._process.poll() is None:
+                assert self._process.stdin is not None
+                self._process.stdin.close()
+                self._process.wait()
+            self._process = None
+
+
+#: The servers ``kept_servers`` keeps, by interpreter and preload; None outside it.
+_kept: dict[tuple[tuple[str, ...], tuple[str, ...]], ForkServer] | None = None
+
+
+@contextlib.contextmanager
+def kept_servers() -> Iterator[None]:
+    """Within the block, builds fork their kernels from fork servers kept between them.
+
+    For a session that builds again and again (a test module, an editing loop in Python):
+    the first build that needs a server starts it, one per kernel interpreter and preload;
+    every later kernel, even of a one-notebook build, is forked from it in a fraction of a
+    second rather than importing the libraries again. The servers stop when the outermost
+    block ends. Their imports are those of the environment they started in: a library
+    installed or upgraded meanwhile reaches the kernels after the block.
+
+    >>> with kept_servers():
+    ...     kept_server(["python3"], {}, ()) is kept_server(["python3"], {}, ())
+    True
+    >>> kept_server(["python3"], {}, ()) is None
+    True
+    """
+    global _kept
+    outermost = _kept is None
+    if outermost:
+        _kept = {}
+    try:
+        yield
+    finally:
+        if outermost:
+            servers, _kept = _kept, None
+            for server in servers.values():
+                server.close()
+
+
+def keeping_servers() -> bool:
+    """Whether builds are inside ``kept_servers``."""
+    return _kept is not None
+
+
+def kept_server(interpreter: list[str], env: dict[str, str], preload: tuple[str, ...]
+                ) -> ForkServer | None:
+    """Inside ``kept_servers``, its server for ``interpreter`` and ``preload`` (started with
+    ``env`` at its first fork); outside, None."""
+    if _kept is None:
+        return None
+    key = (tuple(interpreter), preload)
+    if key not in _kept:
+        _kept[key] = ForkServer(interpreter, env, preload)
+    return _kept[key]
 
 
 class _Forked:
