@@ -72,6 +72,7 @@ def test_kept_servers_fork_every_kernel_of_every_build_from_one_server(tmp_path:
     """Even a one-notebook build (which would start its kernel afresh) forks it from the
     kept server; the server outlives each build's event loop and stops with the block."""
     import os
+    import signal
 
     monkeypatch.setenv("CASESTUDY_ROOT", str(tmp_path))
     layout = _probe_project(tmp_path, ["01_probe"], "import os\nprint(os.getppid())")
@@ -82,9 +83,15 @@ def test_kept_servers_fork_every_kernel_of_every_build_from_one_server(tmp_path:
             assert _seen(layout, "01_probe")["frozen"]
             executed = nbformat.read(layout.reports / "executed" / "01_probe.ipynb", 4)
             parents.append(int(executed.cells[2].outputs[0]["text"]))
+        os.kill(parents[1], signal.SIGKILL)  # a server that died is started again
+        os.waitpid(parents[1], 0)
+        assert report.build(layout=layout, jobs=2, force=True).ok
+        executed = nbformat.read(layout.reports / "executed" / "01_probe.ipynb", 4)
+        parents.append(int(executed.cells[2].outputs[0]["text"]))
     assert parents[0] == parents[1] != os.getpid()
+    assert parents[2] != parents[1]
     with pytest.raises(ProcessLookupError):
-        os.kill(parents[0], 0)
+        os.kill(parents[2], 0)
     assert report.build(layout=layout, jobs=2, force=True).ok
     assert not _seen(layout, "01_probe")["frozen"]  # afresh again, outside the block
 

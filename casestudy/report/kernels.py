@@ -179,7 +179,8 @@ class ForkServer:
         self._lock = threading.Lock()
 
     def _started(self) -> subprocess.Popen[bytes]:
-        if self._process is None:
+        # Started again if it has stopped (killed, say) since a build it served.
+        if self._process is None or self._process.poll() is not None:
             self._process = subprocess.Popen(
                 [*self.interpreter, "-c", _SERVER, json.dumps(self.preload)], env=self.env,
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE)
