@@ -163,6 +163,7 @@ def render(fig: Figure) -> tuple[Image.Image, Bbox]:
             canvas = _canvas(fig, dpi)
         pixels = rgba(fig, canvas, dpi)
         rows_px, cols_px = pixels.shape[:2]
+        # The canvas's corner lies in the margin, so it holds the background.
         words = pixels.view(np.uint32)[..., 0]
         drawn = words != words[0, 0]
         rows = np.flatnonzero(drawn.any(axis=1))

@@ -152,7 +152,8 @@ def show(fig: Figure | Axes, name: str, *, caption: str | None = None,
 def _page_image(figure: Figure, shown: ShownFigure, image: Image.Image) -> bytes:
     """The PNG for the page: the saved file, or, when that has more than ``DENSITY`` pixels
     per CSS pixel shown, its image scaled down to ``DENSITY`` (Lanczos, as a browser would
-    scale it, and a fifth of the time drawing the figure again at that resolution took)."""
+    scale it: 0.15 s for the 42-panel ICB chart, where drawing it again at that resolution
+    took 0.6-0.9 s)."""
     png = shown.png.read_bytes()
     wanted = round(shown.shown_size[0] * DENSITY)
     if shown.width_px <= wanted:
