@@ -8,6 +8,7 @@ import textwrap
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import NamedTuple
 
 import matplotlib as mpl
 import matplotlib.pyplot as plt
@@ -94,29 +95,37 @@ def savefig(fig: Figure, name: str, *, directory: Path | None = None) -> list[Pa
     figure gives the same bytes every build. Both files are cut to the same box: what the
     figure drew (footers below the axes included), padded by ``savefig.pad_inches``.
     """
-    return save_files(fig, name, directory=directory)[0]
+    return save_files(fig, name, directory=directory).files
 
 
-def save_files(fig: Figure, name: str, *, directory: Path | None = None
-               ) -> tuple[list[Path], Image.Image]:
-    """``savefig``, also returning the PNG's image, so that further renderings
-    (``plots.show``'s page image) are made from its pixels rather than drawn again."""
+class Saved(NamedTuple):
+    """What ``save_files`` wrote: the files, and the PNG's image and bytes, so that the page
+    (``plots.show``) is made from them rather than read back or drawn again."""
+
+    files: list[Path]
+    image: Image.Image
+    png: bytes
+
+
+def save_files(fig: Figure, name: str, *, directory: Path | None = None) -> Saved:
+    """``savefig``, also returning the PNG's image and bytes (``Saved``)."""
     use_style()
     directory = directory or data.figures_dir()
     image, bbox = render(fig)
+    png = encode_png(image, render_dpi(fig))
     out = []
     with layout_done(fig):
         for ext in ("png", "svg"):
             target = directory / f"{name}.{ext}"
             with data.atomic_path(target) as tmp:
                 if ext == "png":
-                    tmp.write_bytes(encode_png(image, render_dpi(fig)))
+                    tmp.write_bytes(png)
                 else:
                     fig.savefig(tmp, format="svg", metadata={"Date": None, "Creator": None},
                                 bbox_inches=bbox)
             data.record_dependency("W", target)
             out.append(target)
-    return out, image
+    return Saved(out, image, png)
 
 
 #: Blank inches drawn round a figure and its free-standing texts by ``render``, for what

@@ -30,7 +30,13 @@ from PIL import Image
 
 from casestudy import captions
 from casestudy.errors import CaseStudyError
-from casestudy.plots._style import SOURCE_IDS_ATTR, encode_png, render_dpi, save_files
+from casestudy.plots._style import (
+    SOURCE_IDS_ATTR,
+    Saved,
+    encode_png,
+    render_dpi,
+    save_files,
+)
 from casestudy.plots.alt import alt_text, sentence
 
 #: Width at which a figure is shown in the report (the page's text column), in CSS pixels.
@@ -136,34 +142,27 @@ def show(fig: Figure | Axes, name: str, *, caption: str | None = None,
             )
         ids = captions.source_ids(source_ids if source_ids is not None
                                   else getattr(figure, SOURCE_IDS_ATTR, None))
-        files, image = save_files(figure, name, directory=directory)
+        saved = save_files(figure, name, directory=directory)
         # Described after saving: the figure has been drawn, so its tick labels exist.
         description = alt_text(figure, text, alt)
-        shown = ShownFigure(name, captions.next_number("figure"), text, description, files,
-                            ids)
-        shown.width_px, shown.height_px = _png_size(shown.png)
-        shown.image = _page_image(figure, shown, image)
+        shown = ShownFigure(name, captions.next_number("figure"), text, description,
+                            saved.files, ids)
+        shown.width_px, shown.height_px = saved.image.size
+        shown.image = _page_image(figure, shown, saved)
     finally:
         # Closed even on error: a half-shown figure must not pop up under the cell.
         plt.close(figure)
     return shown
 
 
-def _page_image(figure: Figure, shown: ShownFigure, image: Image.Image) -> bytes:
+def _page_image(figure: Figure, shown: ShownFigure, saved: Saved) -> bytes:
     """The PNG for the page: the saved file, or, when that has more than ``DENSITY`` pixels
     per CSS pixel shown, its image scaled down to ``DENSITY`` (Lanczos, as a browser would
     scale it: 0.15 s for the 42-panel ICB chart, where drawing it again at that resolution
     took 0.6-0.9 s)."""
-    png = shown.png.read_bytes()
     wanted = round(shown.shown_size[0] * DENSITY)
     if shown.width_px <= wanted:
-        return png
+        return saved.png
     height = round(shown.height_px * wanted / shown.width_px)
-    small = image.resize((wanted, height), Image.Resampling.LANCZOS)
+    small = saved.image.resize((wanted, height), Image.Resampling.LANCZOS)
     return encode_png(small, render_dpi(figure) * wanted / shown.width_px)
-
-
-def _png_size(path: Path) -> tuple[int, int]:
-    """Pixel size from the PNG header (bytes 16-24 of the IHDR chunk)."""
-    head = path.read_bytes()[:24]
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
