@@ -635,13 +635,13 @@ async def _build_async(todo: list[Path], layout: Layout, include_code: bool, job
     # first kernel) only when kernels start one after another: when each notebook has a job
     # of its own, their kernels import side by side, sooner (two small notebooks: 3 s rather
     # than 5 s). One kept between builds (``kernels.kept_servers``) serves any build.
-    server, owned = None, False
-    if len(todo) > jobs or kernels.keeping_servers():
-        preload = kernels.preload_for(kernels.imported_packages(
-            code for p in todo for code in _code(p)))
-        server = kernels.kept_server(interpreter, _server_env(), preload)
-        if server is None:
-            server, owned = kernels.ForkServer(interpreter, _server_env(), preload), True
+    preload = kernels.preload_for(kernels.imported_packages(
+        code for p in todo for code in _code(p)))
+    server = kernels.kept_server(interpreter, _server_env(), preload)
+    owned = server is None and len(todo) > jobs
+    if owned:
+        server = kernels.ForkServer(interpreter, _server_env(), preload)
+    if server is not None:
         # The templates load (a second, holding this interpreter) while the server imports.
         renderer()
 

@@ -254,11 +254,6 @@ def kept_servers() -> Iterator[None]:
                 server.close()
 
 
-def keeping_servers() -> bool:
-    """Whether builds are inside ``kept_servers``."""
-    return _kept is not None
-
-
 def kept_server(interpreter: list[str], env: dict[str, str], preload: tuple[str, ...]
                 ) -> ForkServer | None:
     """Inside ``kept_servers``, its server for ``interpreter`` and ``preload`` (started with
