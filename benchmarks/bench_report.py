@@ -101,8 +101,21 @@ def second_clone(first: report.Layout, tmp: str) -> int:
     a, b = digests(first), digests(layout)
     differing = sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
     for name in differing:
-        print(f"  differs between the clones: {name}")
+        print(f"  differs between the clones: {name}{first_difference(first, layout, name)}")
     return len(differing)
+
+
+def first_difference(a: report.Layout, b: report.Layout, name: str) -> str:
+    """Where two builds' copies of a text file part, so a rare difference says what it is."""
+    folder, _, rel = name.partition("/")
+    paths = [getattr(layout, folder) / rel for layout in (a, b)]
+    if rel.endswith(".png") or not all(p.is_file() for p in paths):
+        return ""
+    lines = [p.read_text(encoding="utf-8").splitlines() for p in paths]
+    pairs = enumerate(zip(*lines, strict=False))  # a shorter file ends at its last line
+    at = next((i for i, (x, y) in pairs if x != y), min(map(len, lines)))
+    shown = [ln[at][:120] if at < len(ln) else "(end of file)" for ln in lines]
+    return f", line {at + 1}:\n    first:  {shown[0]}\n    second: {shown[1]}"
 
 
 def main() -> None:

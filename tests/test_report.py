@@ -198,6 +198,19 @@ def test_forced_rebuild_is_byte_identical(built):
     assert all("execution" not in c["metadata"] for c in executed["cells"])
 
 
+def test_printed_text_is_one_output_however_the_kernel_flushed_it(built):
+    # The kernel sends what a cell prints every 0.2 s, and stderr apart from stdout: without
+    # merging, a cell that prints across a flush gave two outputs on one run and one on
+    # another (04's solutions, seen once in two clones' builds).
+    write_nb(built.notebooks / "02_beta.ipynb", "Beta",
+             "import sys, time\nprint('first')\ntime.sleep(0.5)\nprint('second')\n"
+             "print('to stderr', file=sys.stderr)\nprint('third')")
+    assert report.build(layout=built).ok
+    executed = nbformat.read(built.reports / "executed" / "02_beta.ipynb", as_version=4)
+    outputs = [(o.name, o.text) for o in executed.cells[1].outputs]
+    assert outputs == [("stdout", "first\nsecond\nthird\n"), ("stderr", "to stderr\n")]
+
+
 def test_second_build_rebuilds_nothing(built):
     mtimes = {p: p.stat().st_mtime_ns for p in built.reports.rglob("*.html")}
     result = report.build(layout=built)

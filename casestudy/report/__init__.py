@@ -418,9 +418,11 @@ async def _execute(nb_path: Path, km: Any, staging: Path, layout: Layout, timeou
 
     nb = read_notebook(nb_path)
     # "immediate": the builder kills the kernel once the cells are done; waiting for it to
-    # wind down took 0.6 s per notebook.
+    # wind down took 0.6 s per notebook. Streams merged: the kernel flushes what a cell
+    # prints every 0.2 s, so unmerged, the same cell could give one output or two.
     client = NotebookClient(nb, km=km, kernel_name=KERNEL, timeout=timeout,
                             record_timing=False, shutdown_kernel="immediate",
+                            coalesce_streams=True,
                             resources={"metadata": {"path": str(nb_path.parent)}})
     cells: list[tuple[int, float]] = []
     async with client.async_setup_kernel(cleanup_kc=True):
