@@ -372,13 +372,16 @@ class SPCResult:
             a.yaxis.set_major_locator(MaxNLocator(nbins=3))
             if ylims is not None:
                 a.set_ylim(*ylims)
-            # Years under the bottom panel of each column only, and switched off (not
-            # blanked) elsewhere, so that they are neither laid out nor measured.
-            a.tick_params(labelsize=6, labelbottom=k >= len(facets) - ncols)
+            # Years under the bottom panel of each column only and, on a shared scale,
+            # values beside the first column only (as matplotlib's own shared axes do);
+            # switched off (not blanked) elsewhere, so that they are neither laid out nor
+            # drawn: 36 of the ICB chart's 42 columns of values went.
+            row, col = divmod(k, ncols)
+            a.tick_params(labelsize=6, labelbottom=k >= len(facets) - ncols,
+                          labelleft=not sharey or col == 0)
             # A panel with neighbours on all four sides lies inside the box they span
             # (its titles and tick labels sit in the gaps between them): left out of the
             # figure's tight box, it is not measured for it.
-            row, col = divmod(k, ncols)
             a.set_in_layout(not (row > 0 and 0 < col < ncols - 1
                                  and k + ncols < len(facets)))
         for a in axes.flat[len(facets):]:

@@ -381,6 +381,23 @@ def test_small_multiples_label_years_under_each_column_only():
     plt.close(fig)
 
 
+@pytest.mark.parametrize("sharey", [False, True])
+def test_small_multiples_on_one_scale_label_values_beside_the_first_column_only(sharey):
+    """Simulated: five facets in rows of three. On a shared scale the values show beside
+    panels 1 and 4 only; on panels' own scales, beside every panel."""
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(8)
+    df = pd.DataFrame({"i": np.tile(np.arange(20), 5), "unit": np.repeat(list("abcde"), 20),
+                       "y": rng.normal(10, 1, 20 * 5) * np.repeat([1, 2, 3, 4, 5], 20)})
+    fig = spc.xmr(df, "y", index="i", facet="unit").plot(ncols=3, sharey=sharey)
+    fig.canvas.draw()
+    labelled = [any(t.get_visible() and t.get_text() for t in a.get_yticklabels())
+                for a in fig.axes if a.get_visible()]
+    assert labelled == ([True, False, False, True, False] if sharey else [True] * 5)
+    plt.close(fig)
+
+
 def test_small_multiples_tight_box_is_the_box_of_every_panel():
     """Simulated: the one panel with neighbours on all sides (the middle of a 3 x 3 grid)
     is left out of the tight box, which is the same as with every panel measured."""
