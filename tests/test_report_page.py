@@ -118,6 +118,21 @@ def test_assemble_fills_every_placeholder_and_counts_figures_and_tables():
     assert len(done.thumbnail) < 20_000
 
 
+@pytest.mark.parametrize("mode", ["RGB", "RGBA", "LA", "P"])
+def test_thumbnails_lay_transparency_on_white(mode):
+    """An image whose left half is transparent: white in the thumbnail; in RGB, which has
+    no transparency, that half was black and stays black."""
+    image = Image.new("RGBA", (480, 240), (200, 30, 30, 255))
+    image.paste((0, 0, 0, 0), (0, 0, 240, 240))
+    out = io.BytesIO()
+    image.convert(mode).save(out, format="PNG")
+    uri = "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+    thumb, _ = page.thumbnail(f'<img src="{uri}" alt="">')
+    small = Image.open(io.BytesIO(base64.b64decode(thumb.split(",", 1)[1]))).convert("RGB")
+    assert small.size == (240, 120)
+    assert small.getpixel((20, 60)) == ((0, 0, 0) if mode == "RGB" else (255, 255, 255))
+
+
 def test_assemble_without_a_marker_puts_the_contents_first_in_main():
     done = page.assemble(body('<h2 id="a">A</h2>'), "01_a.ipynb", None, None, {})
     assert '<main><nav class="cs-toc"' in done.html
