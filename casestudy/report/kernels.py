@@ -54,12 +54,15 @@ from typing import Any
 #: ``preload_for``). Only libraries whose import costs a notebook real time; a module missing
 #: from the environment is skipped. Not matplotlib_inline's backend: it hooks itself into the
 #: IPython shell when it is first imported, and the shell exists only in the kernel (pyplot
-#: resolves its backend at the first figure, so it stays unresolved).
+#: resolves its backend at the first figure, so it stays unresolved). ``ipykernel.debugger``
+#: (debugpy) is what every kernel imports as it starts, whether or not it is debugged: 0.12-0.16
+#: s of each kernel's start.
 PRELOAD = (
     "numpy", "pandas", "pandas.io.formats.style", "matplotlib.pyplot", "seaborn", "scipy.stats",
     "statsmodels.api",
     "statsmodels.tsa.stattools", "statsmodels.stats.diagnostic", "networkx", "jinja2",
     "PIL.Image", "IPython.display", "ipykernel.kernelapp", "ipykernel.ipkernel",
+    "ipykernel.debugger",
 )
 #: Every kernel imports these, whatever its notebook does.
 _KERNEL_MACHINERY = ("IPython", "ipykernel")
@@ -101,7 +104,7 @@ def preload_for(packages: set[str]) -> tuple[str, ...]:
     >>> preload_for({"os", "pandas"})[:2]
     ('pandas', 'pandas.io.formats.style')
     >>> preload_for(set())
-    ('IPython.display', 'ipykernel.kernelapp', 'ipykernel.ipkernel')
+    ('IPython.display', 'ipykernel.kernelapp', 'ipykernel.ipkernel', 'ipykernel.debugger')
     """
     wanted = {*packages, *_KERNEL_MACHINERY}
     if "casestudy" in packages:
