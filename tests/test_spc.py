@@ -355,7 +355,7 @@ def test_facet_titles_name_registry_units():
 def test_small_multiples_label_years_under_each_column_only():
     """Simulated: eight facets in rows of three; the years show under the last three panels,
     the other panels' tick labels are switched off (not blank texts laid out and measured),
-    and the markers are rasterised (thousands of them would bloat the SVG) in one image."""
+    and the markers, drawn after the panels, are vectors (192 of them)."""
     import io
 
     import matplotlib.pyplot as plt
@@ -377,7 +377,35 @@ def test_small_multiples_label_years_under_each_column_only():
     assert [m.get_offset_transform() for m in layer.markers] == [a.transData for a in panels]
     svg = io.StringIO()
     fig.savefig(svg, format="svg")
-    assert svg.getvalue().count("<image") == 1
+    assert svg.getvalue().count("<image") == 0
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("months", [spc.RASTER_MARKERS // 4, spc.RASTER_MARKERS // 4 + 1])
+def test_many_markers_of_small_multiples_are_one_raster_in_an_svg(months):
+    """Simulated: four facets; at most RASTER_MARKERS markers in all are vectors, one more
+    makes them one image (not one per panel), and the PNG's pixels do not change."""
+    import io
+
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(9)
+    df = pd.DataFrame({"i": np.tile(np.arange(months), 4), "unit": np.repeat(list("abcd"), months),
+                       "y": rng.normal(10, 1, months * 4)})
+    fig = spc.xmr(df, "y", index="i", facet="unit").plot(ncols=2)
+    layer = next(a for a in fig.artists if isinstance(a, spc.PanelMarkers))
+    many = 4 * months > spc.RASTER_MARKERS
+    assert layer.get_rasterized() is many
+    assert not any(m.get_rasterized() for m in layer.markers)
+    svg = io.StringIO()
+    fig.savefig(svg, format="svg")
+    assert svg.getvalue().count("<image") == int(many)
+    pixels = []
+    for rasterized in (True, False):
+        layer.set_rasterized(rasterized)
+        fig.canvas.draw()
+        pixels.append(np.asarray(fig.canvas.buffer_rgba()).copy())
+    assert np.array_equal(*pixels)
     plt.close(fig)
 
 
