@@ -17,7 +17,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from casestudy import cli, report
-from casestudy.report import kernels
+from casestudy.report import kernels, page
 
 pytestmark = pytest.mark.slow
 
@@ -392,6 +392,34 @@ def test_index_counts_figures_and_tables_and_shows_a_thumbnail(built):
     assert index.count('<img class="cs-thumb" src="data:image/png;base64,') == 1  # alpha only
     assert "0 figures, 0 tables" in index
     assert "Commit: <code>none (the project is not under git)</code>" in index
+
+
+def test_thumbnails_are_made_as_each_notebook_is_built_not_at_the_end(built, monkeypatch):
+    # The pages are assembled after the last notebook, with one core idle: the thumbnail of
+    # a built report's first figure is made before that, and handed to the assembly.
+    calls = []
+    real_thumbnail, real_assemble = page.thumbnail, page.assemble
+
+    def thumbnail(body, *args, **kwargs):
+        calls.append("thumbnail")
+        return real_thumbnail(body, *args, **kwargs)
+
+    def assemble(body, notebook, *args, thumb=None, **kwargs):
+        calls.append(("assemble", notebook, thumb is not None))
+        return real_assemble(body, notebook, *args, thumb=thumb, **kwargs)
+
+    monkeypatch.setattr(page, "thumbnail", thumbnail)
+    monkeypatch.setattr(page, "assemble", assemble)
+    before = (built.reports / "index.html").read_text(encoding="utf-8")
+    for meta in built.state.glob("*.page.json"):  # so that both pages are assembled again
+        meta.unlink()
+    assert report.build(layout=built, force=True).ok
+    assembled = [c for c in calls if c != "thumbnail"]
+    assert sorted(assembled) == [("assemble", "01_alpha.ipynb", True),
+                                 ("assemble", "02_beta.ipynb", False)]
+    assert calls.index(("assemble", "01_alpha.ipynb", True)) > 1  # both thumbnails first
+    assert calls[:2] == ["thumbnail", "thumbnail"]
+    assert (built.reports / "index.html").read_text(encoding="utf-8") == before
 
 
 def test_reports_are_small(built):

@@ -133,6 +133,13 @@ def test_thumbnails_lay_transparency_on_white(mode):
     assert small.getpixel((20, 60)) == ((0, 0, 0) if mode == "RGB" else (255, 255, 255))
 
 
+def test_assemble_takes_a_thumbnail_made_already():
+    main = f'<figure class="cs-figure" id="fig-1-1"><img src="{png_uri()}" alt="A"></figure>'
+    done = page.assemble(body(main), "01_a.ipynb", None, None, {},
+                         thumb=("data:image/png;base64,MADE", "Made before"))
+    assert (done.thumbnail, done.thumbnail_alt) == ("data:image/png;base64,MADE", "Made before")
+
+
 def test_assemble_without_a_marker_puts_the_contents_first_in_main():
     done = page.assemble(body('<h2 id="a">A</h2>'), "01_a.ipynb", None, None, {})
     assert '<main><nav class="cs-toc"' in done.html

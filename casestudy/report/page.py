@@ -223,8 +223,10 @@ def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
 
 
 def assemble(body: str, notebook: str, previous: Link | None, following: Link | None,
-             sources: dict[str, dict[str, str]]) -> Page:
-    """Fill a rendered body's placeholders; ``notebook`` names it in errors.
+             sources: dict[str, dict[str, str]], *,
+             thumb: tuple[str, str | None] | None = None) -> Page:
+    """Fill a rendered body's placeholders; ``notebook`` names it in errors. ``thumb`` is
+    ``thumbnail(body)`` when the caller has made it already (None: made here).
 
     Images are left as they are: ``plots.show``, which knows the width a figure is shown
     at, has already rendered it at twice that, so a second, lossy pass here would only
@@ -235,5 +237,5 @@ def assemble(body: str, notebook: str, previous: Link | None, following: Link | 
     page = page.replace(TOC, toc, 1) if TOC in page else page.replace("<main>", "<main>" + toc, 1)
     page = page.replace(NAV_TOP, nav(previous, following, "top"), 1)
     page = page.replace(NAV_BOTTOM, nav(previous, following, "bottom"), 1)
-    thumb, alt = thumbnail(body) or (None, None)
-    return Page(page, len(_FIGURE.findall(body)), len(_TABLE.findall(body)), thumb, alt)
+    uri, alt = thumb or thumbnail(body) or (None, None)
+    return Page(page, len(_FIGURE.findall(body)), len(_TABLE.findall(body)), uri, alt)
