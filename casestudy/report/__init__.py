@@ -562,7 +562,7 @@ def _commit(nb_path: Path, nb: Any, html_text: str, staging: Path, layout: Layou
 
 def _finish_pages(notebooks: list[Path], layout: Layout, builder: str,
                   results: dict[str, NotebookResult],
-                  thumbnails: dict[str, Any]) -> list[index.Entry]:
+                  thumbnails: dict[str, page.Thumbnail]) -> list[index.Entry]:
     """Assemble every rendered report whose body, neighbours or sources changed.
 
     Returns the index's entries. A page that cannot be assembled (it cites an unknown
@@ -615,7 +615,8 @@ def _say(text: str) -> None:
 
 async def _build_async(todo: list[Path], layout: Layout, include_code: bool, jobs: int,
                        timeout: int, options: dict[str, Any], builder: str,
-                       results: dict[str, NotebookResult], thumbnails: dict[str, Any]) -> None:
+                       results: dict[str, NotebookResult],
+                       thumbnails: dict[str, page.Thumbnail]) -> None:
     # Kernels boot while Jupyter's slow modules import in one worker thread, in order: first
     # nbclient (needed to run cells), then nbconvert (needed only to render). The main thread
     # imports nothing they import meanwhile: two threads initialising one package can see it
@@ -732,7 +733,7 @@ def build(*, layout: Layout | None = None, force: bool = False, include_code: bo
     options = {"include_code": include_code, "kernel": KERNEL}
     builder = builder_fingerprint()
     results: dict[str, NotebookResult] = {}
-    thumbnails: dict[str, Any] = {}
+    thumbnails: dict[str, page.Thumbnail] = {}
     todo = []
     seen: dict[Path, str] = {}
     for nb_path in notebooks:

@@ -194,7 +194,12 @@ class Page:
     thumbnail_alt: str | None  # the figure's own alt text
 
 
-def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
+#: A report's thumbnail as the index shows it: a data: URI and the figure's alt text, or
+#: None for a report without a figure.
+Thumbnail = tuple[str, str | None] | None
+
+
+def thumbnail(body: str, width: int = 240) -> Thumbnail:
     """The report's first figure (or, failing a numbered one, its first PNG), shrunk to
     ``width`` pixels, as a data: URI; with the image's alt text where it has one."""
     match = _FIRST_FIGURE_PNG.search(body) or _ANY_PNG.search(body)
@@ -224,7 +229,7 @@ def thumbnail(body: str, width: int = 240) -> tuple[str, str | None] | None:
 
 def assemble(body: str, notebook: str, previous: Link | None, following: Link | None,
              sources: dict[str, dict[str, str]], *,
-             thumb: tuple[str, str | None] | None = None) -> Page:
+             thumb: Thumbnail = None) -> Page:
     """Fill a rendered body's placeholders; ``notebook`` names it in errors. ``thumb`` is
     ``thumbnail(body)`` when the caller has made it already (None: made here).
 
